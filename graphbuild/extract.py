@@ -1,0 +1,83 @@
+"""Turn a processed `Doc` into an `Extraction`: entities, mentions and relations with evidence."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from spacy.tokens import Doc
+
+from graphbuild.entities import EntityRef, collect_mentions
+from graphbuild.ingest import Document
+from graphbuild.normalize import sentence_bounds
+from graphbuild.records import Entity, Evidence, Extraction, Mention, Relation
+from graphbuild.relations import FoundRelation, talk_refs
+from graphbuild.vocabulary import Vocabulary
+
+
+def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) -> Extraction:
+    """The extraction record of one post."""
+    vocabulary = vocabulary or Vocabulary.load()
+    sentences = sentence_bounds(document.text)
+    starts = [s for s, _ in sentences]
+
+    def evidence(start: int, end: int) -> Evidence:
+        i = max(0, bisect_right(starts, start) - 1)
+        s_start, s_end = sentences[i] if sentences else (start, end)
+        return Evidence(document.id, i, start, end, document.text[start:end], document.text[s_start:max(s_end, end)])
+
+    pairs = collect_mentions(doc, vocabulary)
+    alias_of = _handle_aliases(document.text, pairs)
+    refs: dict[str, EntityRef] = {}
+    surfaces: dict[str, set[str]] = {}
+    mentions = []
+    for span, ref in pairs:
+        ref = refs.setdefault(alias_of.get(ref.key, ref.key), ref if ref.key not in alias_of else refs.get(alias_of[ref.key], ref))
+        key = alias_of.get(ref.key, ref.key)
+        surfaces.setdefault(key, set()).add(span.text.strip())
+        mentions.append(Mention(key, span.text, evidence(span.start_char, span.end_char), ref.method, ref.confidence))
+    for span, talk in talk_refs(doc):
+        refs.setdefault(talk.key, talk)
+        surfaces.setdefault(talk.key, set()).update({span.text.strip(), talk.name})
+    relations = _relations(doc._.graphbuild_relations or [], alias_of, evidence)
+    for rel in doc._.graphbuild_relations or []:
+        for ref in (rel.s, rel.o):
+            if ref is not None and alias_of.get(ref.key, ref.key) not in refs:
+                refs[ref.key] = ref
+                surfaces.setdefault(ref.key, set()).add(ref.name)
+    entities = tuple(
+        Entity(key, ref.type, ref.name, tuple(sorted(surfaces.get(key, set()) | {ref.name})), ref.boto,
+               ref.candidate, ref.method, ref.confidence)
+        for key, ref in sorted(refs.items()))
+    authors = [r.o for r in relations if r.p == "authoredBy"]
+    author = next((refs[k].name for k in authors if k in refs and refs[k].type == "Person"), None)
+    return Extraction(document.id, document.name, document.source, document.title, len(document.text),
+                      entities, tuple(mentions), relations, author)
+
+
+def _relations(found: list[FoundRelation], alias_of: dict[str, str], evidence) -> tuple[Relation, ...]:
+    """Merge duplicate relations; each keeps every piece of evidence and its best confidence."""
+    merged: dict[tuple[str, str, str], list[FoundRelation]] = {}
+    for rel in found:
+        s = "doc" if rel.s is None else alias_of.get(rel.s.key, rel.s.key)
+        o = alias_of.get(rel.o.key, rel.o.key)
+        if s != o:
+            merged.setdefault((s, rel.p, o), []).append(rel)
+    out = []
+    for (s, p, o), rels in sorted(merged.items()):
+        best = max(rels, key=lambda r: r.confidence)
+        spans = sorted({(r.start, r.end) for r in rels})
+        out.append(Relation(s, p, o, tuple(evidence(a, b) for a, b in spans), best.method,
+                            min(1.0, best.confidence + 0.05 * (len(spans) - 1))))
+    return tuple(out)
+
+
+def _handle_aliases(text: str, pairs: list) -> dict[str, str]:
+    """"吉田真吾 (@yoshidashingo)": a name right before a handle is the same person."""
+    alias_of: dict[str, str] = {}
+    people = [(span, ref) for span, ref in pairs if ref.type == "Person"]
+    for (a, ra), (b, rb) in zip(people, people[1:]):
+        between = text[a.end_char:b.start_char]
+        if ra.key != rb.key and re.fullmatch(r"\s*[(（]?\s*", between) and b.text.startswith("@"):
+            alias_of[rb.key] = ra.key
+    return alias_of

@@ -1,0 +1,204 @@
+"""Read posts (.txt, .md, .html) from files and folders into `Document`s.
+
+Offsets everywhere else in graphbuild refer to `Document.text`, the cleaned text
+made here, so it is built once and never changed afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from charset_normalizer import from_bytes
+
+from graphbuild.errors import InputError
+
+POST_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+# Sudachi refuses input over 49,149 bytes; stay well under it.
+MAX_CHUNK_BYTES = 40_000
+
+
+@dataclass(frozen=True)
+class Document:
+    """One post: `id` is derived from the text, so the same post always has the same id."""
+
+    id: str
+    name: str
+    title: str
+    source: str
+    text: str
+
+
+def find_posts(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders into the sorted list of post files below them."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in POST_SUFFIXES)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(path, "no such file or folder")
+    return found
+
+
+def read_document(path: str | Path) -> Document:
+    """Read one post; raise `InputError` naming the file when it cannot be used."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(path, f"cannot be read ({e.strerror or e})") from e
+    text = decode(data, path)
+    if path.suffix.lower() in (".html", ".htm") or looks_like_html(text):
+        title, text = html_to_text(text)
+    else:
+        title = ""
+    text = clean_text(text)
+    if not text.strip():
+        raise InputError(path, "contains no text")
+    title = title or first_line(text)
+    return Document(id=document_id(text), name=path.stem, title=title, source=str(path), text=text)
+
+
+def read_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
+    """Read every post under `paths`; stops at the first unreadable one (see `build` for skipping)."""
+    for path in find_posts(paths):
+        yield read_document(path)
+
+
+def document_from_text(text: str, name: str = "text", source: str = "<string>") -> Document:
+    """Make a `Document` from a string, for tests and notebooks."""
+    text = clean_text(text)
+    return Document(id=document_id(text), name=name, title=first_line(text), source=source, text=text)
+
+
+def document_id(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def decode(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM) first, then whatever charset-normalizer detects."""
+    if not data:
+        raise InputError(path, "is empty")
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(path, "looks like a binary file (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(path, "is not text in any encoding graphbuild can detect")
+    return str(best)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Unify newlines and drop control characters; everything else is kept as written."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    return _CONTROL.sub("", text)
+
+
+def first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return ""
+
+
+def looks_like_html(text: str) -> bool:
+    head = text[:1000].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html"))
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text of an HTML page, one line per block element; scripts and styles dropped."""
+
+    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
+             "header", "footer", "blockquote", "pre", "dt", "dd", "table", "ul", "ol", "title"}
+    SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self._skip = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "title":
+            self._in_title = True
+        elif tag in self.SKIP:
+            self._skip += 1
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif tag in self.SKIP and self._skip:
+            self._skip -= 1
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title.append(data)
+        elif not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> tuple[str, str]:
+    """Return (title, text) of an HTML page."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    return " ".join("".join(parser.title).split()), text
+
+
+def split_for_sudachi(text: str, max_bytes: int = MAX_CHUNK_BYTES) -> list[tuple[int, int]]:
+    """Cut `text` into contiguous (start, end) pieces of at most `max_bytes` UTF-8 bytes.
+
+    Cuts fall on a paragraph break if one is near, else a line break, else a sentence
+    end, else any character; the pieces together are exactly `text`.
+    """
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end = _longest_prefix_within(text, start, max_bytes)
+        if end < len(text):
+            window = text[start:end]
+            for sep in ("\n\n", "\n", "。", "．", ". ", "！", "？", " "):
+                cut = window.rfind(sep)
+                if cut > len(window) // 4:
+                    end = start + cut + len(sep)
+                    break
+        pieces.append((start, end))
+        start = end
+    return pieces
+
+
+def _longest_prefix_within(text: str, start: int, max_bytes: int) -> int:
+    """The largest end such that text[start:end] encodes to at most max_bytes."""
+    # every character is at most 4 bytes, so this many are always safe
+    end = min(len(text), start + max_bytes // 4)
+    size = len(text[start:end].encode("utf-8"))
+    while end < len(text):
+        step = len(text[end].encode("utf-8"))
+        if size + step > max_bytes:
+            break
+        size += step
+        end += 1
+    return end

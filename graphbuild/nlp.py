@@ -1,0 +1,56 @@
+"""The spaCy pipeline: `ja_ginza` with graphbuild's components, and running it over documents.
+
+GiNZA's Sudachi tokenizer refuses long input, so a document is cut into pieces
+(`ingest.split_for_sudachi`), the per-piece stages run on each, the pieces are joined
+back into one `Doc` whose offsets are those of the document, and the stages that need
+the whole post (talks, relations) run on that.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+import graphbuild.relations  # noqa: F401  (registers the factories when no entry point is installed)
+import graphbuild.talks  # noqa: F401
+import graphbuild.vocabulary_ruler  # noqa: F401
+from graphbuild.errors import ExtractionError
+from graphbuild.ingest import Document, split_for_sudachi
+
+DOCUMENT_STAGES = ("graphbuild_talks", "graphbuild_relations")
+
+
+def load_pipeline(model: str = "ja_ginza", vocabulary_path: str | None = None) -> Language:
+    """`ja_ginza` with the vocabulary ruler first and the talk and relation stages last."""
+    try:
+        nlp = spacy.load(model)
+    except OSError as e:
+        raise ExtractionError(f"cannot load the spaCy model {model!r}: install it with `pip install {model}`") from e
+    nlp.add_pipe("graphbuild_vocabulary", first=True, config={"vocabulary_path": vocabulary_path})
+    nlp.add_pipe("graphbuild_talks")
+    nlp.add_pipe("graphbuild_relations", config={"vocabulary_path": vocabulary_path})
+    return nlp
+
+
+def process(nlp: Language, documents: Iterable[Document], batch_size: int = 16) -> Iterator[tuple[Document, Doc]]:
+    """Run the pipeline over documents, yielding each with its whole-document `Doc`."""
+    for document in documents:
+        yield document, process_one(nlp, document, batch_size)
+
+
+def process_one(nlp: Language, document: Document, batch_size: int = 16) -> Doc:
+    pieces = [document.text[start:end] for start, end in split_for_sudachi(document.text)]
+    stages = [name for name in DOCUMENT_STAGES if name in nlp.pipe_names]
+    try:
+        docs = list(nlp.pipe(pieces, batch_size=batch_size, disable=stages))
+        doc = Doc.from_docs(docs, ensure_whitespace=False) if len(docs) > 1 else docs[0]
+        for name in stages:
+            doc = nlp.get_pipe(name)(doc)
+    except Exception as e:  # spaCy and Sudachi raise plain exceptions; name the post
+        raise ExtractionError(f"{document.source}: the NLP pipeline failed ({type(e).__name__}: {e})") from e
+    if doc.text != document.text:
+        raise ExtractionError(f"{document.source}: the pipeline changed the text, so offsets would be wrong")
+    return doc

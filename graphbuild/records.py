@@ -1,0 +1,91 @@
+"""Extraction records: what one post says, each fact with the characters that support it.
+
+`Extraction.to_json()` has exactly the shape of the gold files (entities with `id`,
+`type`, `name`, `aliases` and `boto`; relations with `s`, `p`, `o`); with
+`evidence=True` it also carries the mentions and each relation's evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Characters [start, end) of document `doc_id`, inside sentence number `sentence_index`."""
+
+    doc_id: str
+    sentence_index: int
+    start: int
+    end: int
+    text: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity: str
+    surface: str
+    evidence: Evidence
+    method: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    type: str
+    name: str
+    aliases: tuple[str, ...]
+    boto: str | None = None
+    candidate: bool = False
+    method: str = "vocabulary"
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Relation:
+    """`s` is an entity id, or "doc" for the document itself."""
+
+    s: str
+    p: str
+    o: str
+    evidence: tuple[Evidence, ...]
+    method: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Extraction:
+    doc_id: str
+    name: str
+    source: str
+    title: str
+    text_length: int
+    entities: tuple[Entity, ...]
+    mentions: tuple[Mention, ...]
+    relations: tuple[Relation, ...]
+    author: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def to_json(self, evidence: bool = False) -> dict:
+        entities = []
+        for e in self.entities:
+            item = {"id": e.id, "type": e.type, "name": e.name, "aliases": list(e.aliases)}
+            if e.boto:
+                item["boto"] = e.boto
+            if evidence:
+                item.update(candidate=e.candidate, method=e.method, confidence=e.confidence)
+            entities.append(item)
+        relations = []
+        for r in self.relations:
+            item = {"s": r.s, "p": r.p, "o": r.o}
+            if evidence:
+                item.update(method=r.method, confidence=r.confidence, evidence=[asdict(x) for x in r.evidence])
+            relations.append(item)
+        out = {"doc": self.source.replace("\\", "/").rsplit("/", 1)[-1], "title": self.title, "author": self.author,
+               "entities": entities, "relations": relations}
+        if evidence:
+            out["doc_id"] = self.doc_id
+            out["mentions"] = [asdict(m) for m in self.mentions]
+        return out

@@ -1,0 +1,259 @@
+"""spaCy component `graphbuild_relations`: the relations a post states, each with its evidence.
+
+Relations (meanings as in the annotation guidelines):
+  reportsOn, authoredBy   the document -> talks, events / its writer
+  partOf                  talk -> the event it was given at
+  mentions                talk -> services, technologies, companies named in its section
+  presentedBy             talk -> people and companies on its speaker lines or owning its title
+  uses                    company -> service/technology, where the text says the company uses it
+
+`uses` needs a use cue (導入, 採用, 利用, ...) in the sentence, or a case-study block
+headed by the company; a negation or contrast next to the object ("ASGは使わず",
+"KMSではなく") blocks it.  Results go to `doc._.graphbuild_relations`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from graphbuild.entities import EntityRef, collect_mentions, make_ref, slug
+from graphbuild.normalize import fold, sentence_bounds
+from graphbuild.talks import SECTIONS_KEY, SPEAKERS_KEY, TALKS_KEY, split_lines, talk_title
+from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
+
+USE_CUES = ("導入", "採用", "利用", "使用", "使っ", "使い", "使う", "使え", "活用", "移行", "載せ替え", "乗り換え",
+            "構築", "運用", "基盤", "ベース", "構成", "入れ", "組み合わせ", "選定", "選択", "事例", "本番")
+NEGATIONS = re.compile(r"^\s*(は|を|も)?\s*(使わ|利用せ|利用しな|採用せ|採用しな|導入せ|導入しな|不要|やめ|ではなく|じゃなく|ではない|以外|なし|無し)")
+CASE_STUDY = re.compile(r"事例|導入|ケーススタディ|case study", re.IGNORECASE)
+FIRST_PERSON = re.compile(r"弊社|当社|自社|私たち|我々|うちの|私のチーム|チームでは")
+REPORT_CUES = re.compile(r"参加|開催|行われ|レポート|聴講|登壇|迫って|セッション")
+SELF_INTRO = re.compile(r"です[。!！]?\s*$|と申します|^書いた人|^著者")
+HATENA_IMAGE = re.compile(r"f:id:([A-Za-z0-9_\-]+):")
+AUTHOR_NOTE = re.compile(r"@([A-Za-z0-9_\-]+)\s*の(所感|感想|まとめ|ひとこと|コメント)")
+
+
+@dataclass(frozen=True)
+class FoundRelation:
+    """A relation between entity refs ("doc" stands for the document), with the characters that support it."""
+
+    s: EntityRef | None
+    p: str
+    o: EntityRef
+    start: int
+    end: int
+    method: str
+    confidence: float
+
+
+if not Doc.has_extension("graphbuild_relations"):
+    Doc.set_extension("graphbuild_relations", default=None)
+
+
+@Language.factory("graphbuild_relations", assigns=["doc._.graphbuild_relations"],
+                  requires=["doc.spans"], default_config={"vocabulary_path": None})
+def make_relation_extractor(nlp: Language, name: str, vocabulary_path: str | None) -> "RelationExtractor":
+    return RelationExtractor(Vocabulary.load(vocabulary_path or DEFAULT_PATH))
+
+
+class RelationExtractor:
+    """Finds relations from mentions, talks, lines and sentences; see the module docstring."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.graphbuild_relations = self.match(doc)
+        return doc
+
+    def match(self, doc: Doc) -> list[FoundRelation]:
+        mentions = collect_mentions(doc, self.vocabulary)
+        talks = talk_refs(doc)
+        found: list[FoundRelation] = []
+        events = self._reported_events(doc, mentions)
+        for title, ref in talks:
+            found.append(FoundRelation(None, "reportsOn", ref, title.start_char, title.end_char, "talk", 0.8))
+        for span, event in events:
+            found.append(FoundRelation(None, "reportsOn", event, span.start_char, span.end_char, "rule", 0.7))
+        found += self._talk_relations(doc, talks, mentions, events)
+        authors = self._authors(doc, mentions)
+        found += authors
+        author_orgs = [r.o for r in authors if r.o.type == "Company"]
+        found += self._uses(doc, mentions, author_orgs)
+        return found
+
+    def _reported_events(self, doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[tuple[Span, EntityRef]]:
+        """Events the post reports on: named in its title, in a heading, or next to 参加/開催/..."""
+        lines = split_lines(doc.text)
+        title_end = lines[0].end if lines else 0
+        heading_lines = {(line.start, line.end) for line in lines if len(line.text) <= 60 and "。" not in line.text}
+        sentences = sentence_bounds(doc.text)
+        chosen: dict[str, tuple[Span, EntityRef]] = {}
+        for span, ref in mentions:
+            if ref.type != "Event" or ref.key in chosen:
+                continue
+            in_title = span.start_char < title_end
+            in_heading = any(s <= span.start_char and span.end_char <= e for s, e in heading_lines)
+            sentence = _sentence_of(sentences, span.start_char)
+            cued = sentence is not None and REPORT_CUES.search(doc.text[sentence[0]:sentence[1]])
+            if in_title or in_heading or cued:
+                chosen[ref.key] = (span, ref)
+        return list(chosen.values())
+
+    def _talk_relations(self, doc: Doc, talks: list[tuple[Span, EntityRef]], mentions: list[tuple[Span, EntityRef]],
+                        events: list[tuple[Span, EntityRef]]) -> list[FoundRelation]:
+        found: list[FoundRelation] = []
+        sections = {s.label_: s for s in doc.spans.get(SECTIONS_KEY, [])}
+        speakers = list(doc.spans.get(SPEAKERS_KEY, []))
+        main_event = _main_event(events)
+        for n, (title, talk) in enumerate(talks):
+            label = f"talk{n}"
+            section = sections.get(label, title)
+            inside = [(s, r) for s, r in mentions if section.start_char <= s.start_char and s.end_char <= section.end_char]
+            own_events = [(s, r) for s, r in inside if r.type == "Event" and s.start_char < title.end_char]
+            for span, event in own_events or ([main_event] if main_event else []):
+                found.append(FoundRelation(talk, "partOf", event, title.start_char, title.end_char, "rule", 0.7))
+            speaker_lines = [s for s in speakers if s.label_ == label]
+            for span, ref in inside:
+                on_speaker_line = any(l.start_char <= span.start_char < l.end_char for l in speaker_lines)
+                if ref.type in ("Person", "Company") and on_speaker_line:
+                    found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "speaker-line", 0.8))
+                elif ref.type == "Company" and self._owns_title(doc, title, span):
+                    found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "title", 0.6))
+                elif ref.type == "Company" and _alone_on_line(doc, span) and span.start_char > title.end_char:
+                    found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "guest-heading", 0.6))
+                if ref.type in ("Service", "Technology", "Company") and not on_speaker_line:
+                    found.append(FoundRelation(talk, "mentions", ref, span.start_char, span.end_char, "section", 0.8))
+        return found
+
+    def _owns_title(self, doc: Doc, title: Span, span: Span) -> bool:
+        """"DeNA の ...", "gumi が目指す ...": a company opening the title with の/が presents it."""
+        if not title.start_char <= span.start_char < title.end_char:
+            return False
+        before = talk_title(doc.text[title.start_char:span.start_char])
+        after = doc.text[span.end_char:title.end_char].lstrip()
+        host = span.kb_id_ in ("org:amazonwebservices", "org:amazon-com")
+        return not before.strip() and after[:1] in ("の", "が") and not host
+
+    def _authors(self, doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[FoundRelation]:
+        """The writer: a self-introduction near the top, a Hatena image id, or "@x の所感"."""
+        found: list[FoundRelation] = []
+        lines = split_lines(doc.text)
+        for line in lines[:12]:
+            if not SELF_INTRO.search(line.text):
+                continue
+            in_line = [(s, r) for s, r in mentions if line.start <= s.start_char < line.end]
+            people = [(s, r) for s, r in in_line if r.type == "Person"]
+            if people:
+                for span, ref in in_line:
+                    if ref.type in ("Person", "Company") and span.start_char <= people[-1][0].start_char:
+                        found.append(FoundRelation(None, "authoredBy", ref, line.start, line.end, "self-intro", 0.8))
+                break
+        for pattern, method in ((HATENA_IMAGE, "image-id"), (AUTHOR_NOTE, "author-note")):
+            m = pattern.search(doc.text)
+            if m:
+                ref = make_ref("Person", m.group(1), method, vocabulary=self.vocabulary)
+                if ref is not None:
+                    found.append(FoundRelation(None, "authoredBy", ref, m.start(1), m.end(1), method, 0.7))
+        unique = {}
+        for rel in found:
+            unique.setdefault(rel.o.key, rel)
+        return list(unique.values())
+
+    def _uses(self, doc: Doc, mentions: list[tuple[Span, EntityRef]], author_orgs: list[EntityRef]) -> list[FoundRelation]:
+        found: list[FoundRelation] = []
+        text = doc.text
+        sentences = sentence_bounds(text)
+        blocks = _company_blocks(doc, mentions)
+        for start, end in sentences:
+            sentence = text[start:end]
+            inside = [(s, r) for s, r in mentions if start <= s.start_char < end]
+            objects = [(s, r) for s, r in inside if r.type in ("Service", "Technology")]
+            if not objects:
+                continue
+            companies = [r for s, r in inside if r.type == "Company" and r.key not in ("org:amazonwebservices",)]
+            block_owner = next((owner for (bs, be), owner in blocks if bs <= start < be), None)
+            cued = any(c in sentence for c in USE_CUES)
+            if companies and cued:
+                subjects, method, confidence = companies, "sentence", 0.7
+            elif block_owner is not None:
+                subjects, method, confidence = [block_owner], "case-study", 0.6
+            elif author_orgs and cued and (FIRST_PERSON.search(sentence) or start < _intro_end(text)):
+                subjects, method, confidence = author_orgs, "first-person", 0.6
+            else:
+                continue
+            for span, obj in objects:
+                if NEGATIONS.match(text[span.end_char:span.end_char + 12]):
+                    continue
+                for subject in subjects:
+                    found.append(FoundRelation(subject, "uses", obj, start, end, method, confidence))
+        return found
+
+
+def talk_refs(doc: Doc) -> list[tuple[Span, EntityRef]]:
+    """Each talk title span with the talk's entity (keyed by its folded title)."""
+    refs = []
+    for span in doc.spans.get(TALKS_KEY, []):
+        title = talk_title(span.text)
+        refs.append((span, EntityRef(f"talk:{slug(title)[:120]}", "Talk", title, "talk", 0.8)))
+    return refs
+
+
+def _main_event(events: list[tuple[Span, EntityRef]]) -> tuple[Span, EntityRef] | None:
+    """The event a post is mainly about: the first reported one that has a year or a number."""
+    dated = [e for e in events if re.search(r"\d", e[1].name)]
+    return (dated or events or [None])[0]
+
+
+def _sentence_of(sentences: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
+    for start, end in sentences:
+        if start <= offset < end:
+            return start, end
+    return None
+
+
+def _alone_on_line(doc: Doc, span: Span) -> bool:
+    line_start = doc.text.rfind("\n", 0, span.start_char) + 1
+    line_end = doc.text.find("\n", span.end_char)
+    line_end = len(doc.text) if line_end < 0 else line_end
+    rest = (doc.text[line_start:span.start_char] + doc.text[span.end_char:line_end]).strip()
+    return rest in ("", "様", "株式会社", "(株)", "の事例", "事例", "さん")
+
+
+def _company_blocks(doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[tuple[tuple[int, int], EntityRef]]:
+    """Case-study blocks: a heading that is a company (or "<company>の事例") and the lines under it."""
+    lines = split_lines(doc.text)
+    blocks = []
+    for span, ref in mentions:
+        if ref.type != "Company" or ref.key == "org:amazonwebservices":
+            continue
+        index = next((i for i, l in enumerate(lines) if l.start <= span.start_char < l.end), None)
+        if index is None:
+            continue
+        line = lines[index].text
+        rest = fold(line.replace(span.text, "", 1))
+        if not (_alone_on_line(doc, span) or (len(line) <= 30 and CASE_STUDY.search(rest) and "。" not in line)):
+            continue
+        end = lines[index].end
+        for following in lines[index + 1:index + 40]:
+            if following.text.startswith(("---", "───", "===")):
+                break
+            if not _is_bullet(following.text) and len(following.text) <= 30 and "。" not in following.text \
+                    and following.start > lines[index].end + 2 and not CASE_STUDY.search(following.text):
+                break
+            end = following.end
+        blocks.append(((lines[index].start, end), ref))
+    return blocks
+
+
+def _is_bullet(text: str) -> bool:
+    return bool(re.match(r"^\s*([•・\-*+]|\d+[.)])", text))
+
+
+def _intro_end(text: str) -> int:
+    """End of the opening paragraph, where writers introduce themselves and their work."""
+    lines = split_lines(text)
+    return lines[min(2, len(lines) - 1)].end if lines else 0

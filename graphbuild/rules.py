@@ -1,0 +1,56 @@
+"""Structural patterns that find entities no vocabulary lists: @handles, company forms,
+"Amazon X" names missing from the catalogue, and dated conference names.
+
+Each rule gives (start, end, type, name) where `name` is the canonical spelling.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    start: int
+    end: int
+    type: str
+    name: str
+    rule: str
+
+
+_NAME_CHARS = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff々ー・&'\.\-"
+HANDLE = re.compile(r"(?<![A-Za-z0-9_.])@([A-Za-z0-9_][A-Za-z0-9_\-]{1,38}[A-Za-z0-9_])")
+COMPANY_PREFIXED = re.compile(r"(?:株式会社|\(株\)|（株）|㈱)\s?([" + _NAME_CHARS + r"]{2,30})")
+COMPANY_SUFFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])([" + _NAME_CHARS + r"]{2,30}?)\s?(?:株式会社|\(株\)|（株）|㈱)")
+CANDIDATE_SERVICE = re.compile(r"(?<![A-Za-z0-9])(?:Amazon|AWS)[ \u00a0]?((?:[A-Z][A-Za-z0-9]*|[0-9]+)(?:[ \u00a0][A-Z][A-Za-z0-9]+){0,3})")
+_EVENT_WORD = r"(?:Conf|Conference|Fest|Festival|Summit|Days?|Kaigi|Camp|Meetup|Forum|Expo|Week|Talks)"
+EVENT_DATED = re.compile(r"(?<![A-Za-z])((?:[A-Z][A-Za-z0-9.:]*[ \u00a0]){0,4}[A-Z]?[A-Za-z]*" + _EVENT_WORD
+                         + r"(?:[ \u00a0]in[ \u00a0][A-Z][a-z]+(?:[ \u00a0][A-Z][a-z]+)?)?)[ \u00a0]?((?:19|20)\d\d)(?!\d)")
+EVENT_NUMBERED = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9\-]{2,30}\.(?:tokyo|osaka|nagoya|fukuoka|jp|dev|io|org))[ \u00a0]?#(\d{1,3})(?!\d)")
+# words that follow "AWS" but do not make a product name
+NOT_PRODUCTS = {"the", "and", "for", "on", "in", "of", "to", "is", "a", "an", "blog", "japan", "partner",
+                "partner network", "summit", "re", "console", "account", "team", "user", "users", "sdk",
+                "cli", "docs", "documentation", "whitepaper", "region", "certified", "jp", "official",
+                "support", "tokyo"}
+
+
+def find_rule_matches(text: str) -> list[RuleMatch]:
+    """All structural matches in `text`, in text order (they may overlap each other)."""
+    found: list[RuleMatch] = []
+    for m in HANDLE.finditer(text):
+        found.append(RuleMatch(m.start(), m.end(), "Person", m.group(1), "handle"))
+    for pattern in (COMPANY_PREFIXED, COMPANY_SUFFIXED):
+        for m in pattern.finditer(text):
+            name = m.group(1).strip("・.-")
+            if len(name) >= 2:
+                found.append(RuleMatch(m.start(), m.end(), "Company", name, "company-form"))
+    for m in CANDIDATE_SERVICE.finditer(text):
+        if m.group(1).lower() not in NOT_PRODUCTS and not m.group(1).isdigit():
+            found.append(RuleMatch(m.start(), m.end(), "Service", m.group(0).replace("\u00a0", " "), "amazon-name"))
+    for m in EVENT_DATED.finditer(text):
+        name = f"{m.group(1).strip()} {m.group(2)}".replace("\u00a0", " ")
+        found.append(RuleMatch(m.start(), m.end(), "Event", name, "event-name"))
+    for m in EVENT_NUMBERED.finditer(text):
+        found.append(RuleMatch(m.start(), m.end(), "Event", f"{m.group(1)} #{m.group(2)}", "event-number"))
+    return sorted(found, key=lambda r: (r.start, -r.end))

@@ -1,0 +1,75 @@
+"""spaCy component `graphbuild_vocabulary`: vocabulary terms and structural rules as entity spans.
+
+Placed first in the pipeline, before the parser and GiNZA's NER: it splits tokens at
+match edges (Sudachi runs "KubernetesAWS" together), sets `doc.ents` so the statistical
+NER fills only around what the vocabulary knows, and keeps every match in
+`doc.spans["graphbuild_mentions"]` with the canonical term id as `kb_id_`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from graphbuild.rules import find_rule_matches
+from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
+
+MENTIONS_KEY = "graphbuild_mentions"
+RULE_PREFIX = "rule:"  # kb_id_ of a rule match: "rule:<rule>|<canonical name>"
+
+
+@Language.factory(
+    "graphbuild_vocabulary",
+    assigns=["doc.ents", "doc.spans"],
+    default_config={"vocabulary_path": None, "spans_key": MENTIONS_KEY},
+)
+def make_vocabulary_ruler(nlp: Language, name: str, vocabulary_path: str | None, spans_key: str) -> "VocabularyRuler":
+    return VocabularyRuler(Vocabulary.load(vocabulary_path or DEFAULT_PATH), spans_key)
+
+
+class VocabularyRuler:
+    """Finds vocabulary terms, then annotates; see the module docstring."""
+
+    def __init__(self, vocabulary: Vocabulary, spans_key: str = MENTIONS_KEY) -> None:
+        self.vocabulary = vocabulary
+        self.spans_key = spans_key
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations(doc, self.match(doc))
+        return doc
+
+    def match(self, doc: Doc) -> list[tuple[int, int, str, str]]:
+        """(start_char, end_char, type, kb_id) of every match; vocabulary first, rules fill gaps."""
+        matches = [(m.start, m.end, m.term.type, m.term.id) for m in self.vocabulary.find(doc.text)]
+        taken = [(s, e) for s, e, _, _ in matches]
+        for r in find_rule_matches(doc.text):
+            if not any(s < r.end and r.start < e for s, e in taken):
+                matches.append((r.start, r.end, r.type, f"{RULE_PREFIX}{r.rule}|{r.name}"))
+                taken.append((r.start, r.end))
+        return sorted(matches)
+
+    def set_annotations(self, doc: Doc, matches: Iterable[tuple[int, int, str, str]]) -> None:
+        matches = list(matches)
+        _split_tokens_at(doc, {o for s, e, _, _ in matches for o in (s, e)})
+        spans = []
+        for start, end, label, kb_id in matches:
+            span = doc.char_span(start, end, label=label, kb_id=kb_id, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        doc.spans[self.spans_key] = spans
+        doc.set_ents(filter_spans(spans), default="unmodified")
+
+
+def _split_tokens_at(doc: Doc, offsets: set[int]) -> None:
+    """Split every token that an offset falls inside, so matches align with tokens."""
+    with doc.retokenize() as retokenizer:
+        for token in doc:
+            cuts = sorted(o - token.idx for o in offsets if token.idx < o < token.idx + len(token.text))
+            if not cuts:
+                continue
+            bounds = [0, *cuts, len(token.text)]
+            orths = [token.text[a:b] for a, b in zip(bounds, bounds[1:])]
+            retokenizer.split(token, orths, heads=[(token, 0)] * len(orths))

@@ -1,0 +1,176 @@
+"""Regenerate ontology/vocabulary.jsonl and ontology/aws-services.ttl.
+
+Sources: botocore's service models (every AWS service with an API: full name,
+abbreviation, service id, client name) and the curated TOML files in
+ontology/curated/ (products without an API, Japanese spellings, abbreviations,
+companies, technologies, events).  Run after upgrading botocore or editing a
+curated file:
+
+    python scripts/build_vocabulary.py
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+from botocore.loaders import Loader
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, SKOS
+
+ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY = ROOT / "ontology"
+sys.path.insert(0, str(ROOT))
+from graphbuild.normalize import fold  # noqa: E402
+from graphbuild.namespace import GB, ID  # noqa: E402
+
+PREFIX = re.compile(r"^(Amazon|AWS)\s+")
+VERSION = re.compile(r"\s*(V\d+|v\d+)$")
+
+
+def botocore_services() -> list[dict]:
+    loader = Loader()
+    services = []
+    for client in sorted(loader.list_available_services("service-2")):
+        meta = loader.load_service_model(client, "service-2")["metadata"]
+        services.append({"client": client, "full": meta.get("serviceFullName") or "",
+                         "abbr": meta.get("serviceAbbreviation") or "", "sid": meta.get("serviceId") or ""})
+    return services
+
+
+def bare_forms(name: str) -> list[str]:
+    """'Amazon Simple Queue Service' -> itself, 'Simple Queue Service', 'AWS Simple Queue Service'."""
+    name = VERSION.sub("", name.strip())
+    bare = PREFIX.sub("", name)
+    return [name, bare, f"Amazon {bare}", f"AWS {bare}"]
+
+
+def service_entries(curated: dict) -> list[dict]:
+    needs_prefix = {fold(w) for w in curated.pop("_bare_needs_prefix")["words"]}
+    entries: dict[str, dict] = {}
+    for svc in botocore_services():
+        client = svc["client"]
+        labels, exact = [], []
+        for raw in (svc["full"], svc["abbr"], svc["sid"]):
+            if not raw:
+                continue
+            for form in bare_forms(raw):
+                if " " not in form and fold(form) in needs_prefix:
+                    continue
+                if len(form) < 4:
+                    continue  # "MQ", "RAM", "PI": too short to trust unless curated
+                (exact if form.isupper() and len(form) <= 5 else labels).append(form)
+        entries[client] = {"id": f"svc:{client}", "type": "Service",
+                           "name": re.sub(r"\s+Service$", "", svc["full"]) if svc["full"].endswith("SageMaker Service") else svc["full"],
+                           "boto": client, "labels": labels, "exact": exact, "source": "botocore"}
+    for key, extra in curated.items():
+        entry = entries.setdefault(key, {"id": f"svc:{key}", "type": "Service", "name": extra.get("name", key),
+                                         "labels": [], "exact": [], "source": "curated"})
+        if "name" in extra:
+            entry["name"] = extra["name"]
+        if "boto" in extra:
+            entry["boto"] = extra["boto"]
+        if "broader" in extra:
+            entry["broader"] = f"svc:{extra['broader']}"
+        if "ja" in extra:
+            entry["ja"] = extra["ja"]
+        entry["labels"] = list(extra.get("labels", [])) + [entry["name"]] + entry["labels"]
+        entry["exact"] = list(extra.get("exact", [])) + entry["exact"]
+        if extra.get("context"):
+            entry["context"] = list(extra["context"])
+        entry["curated"] = True
+    return list(entries.values())
+
+
+def simple_entries(path: Path, type_: str, prefix: str) -> list[dict]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    exact = {fold(x) for x in data.get("exact", [])}
+    out = []
+    for name, aliases in data["entries"].items():
+        labels = [name, *aliases]
+        out.append({"id": f"{prefix}:{slug(name)}", "type": type_, "name": name,
+                    "labels": [x for x in labels if fold(x) not in exact],
+                    "exact": [x for x in labels if fold(x) in exact], "source": "curated", "curated": True})
+    return out
+
+
+def event_entries(path: Path) -> list[dict]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for key, series in data.items():
+        entry = {"id": f"evt:{key}", "type": "Event", "name": series["name"], "labels": series["labels"],
+                 "exact": [], "source": "curated", "curated": True, "dated": bool(series.get("dated"))}
+        for field in ("cities", "default_city"):
+            if field in series:
+                entry[field] = series[field]
+        out.append(entry)
+    return out
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^\w]+", "-", fold(name.replace("#", "sharp").replace("+", "plus"))).strip("-")
+
+
+def dedupe_labels(entries: list[dict]) -> None:
+    """Give each folded spelling to one entry: curated entries first, then shorter client names."""
+    owner: dict[str, str] = {}
+    order = sorted(entries, key=lambda e: (not e.get("curated"), len(e.get("boto", "")), e["id"]))
+    for entry in order:
+        for field in ("labels", "exact"):
+            kept = []
+            for label in entry[field]:
+                key = (field == "exact", label if field == "exact" else fold(label))
+                if owner.setdefault(key, entry["id"]) == entry["id"] and label not in kept:
+                    kept.append(label)
+            entry[field] = kept
+
+
+def write_skos(services: list[dict], path: Path) -> None:
+    g = Graph()
+    g.bind("skos", SKOS)
+    g.bind("gb", GB)
+    g.bind("svc", ID["service/"])
+    scheme = URIRef(ID + "scheme/aws-services")
+    g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    g.add((scheme, SKOS.prefLabel, Literal("AWS services", lang="en")))
+    g.add((scheme, SKOS.prefLabel, Literal("AWS のサービス", lang="ja")))
+    for e in services:
+        node = URIRef(ID + "service/" + e["id"].split(":", 1)[1])
+        g.add((node, RDF.type, SKOS.Concept))
+        g.add((node, SKOS.inScheme, scheme))
+        g.add((node, SKOS.prefLabel, Literal(e["name"], lang="en")))
+        g.add((node, SKOS.prefLabel, Literal(e.get("ja") or e["name"], lang="ja")))
+        for label in e["labels"] + e["exact"]:
+            if label != e["name"]:
+                lang = "ja" if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", label) else "en"
+                g.add((node, SKOS.altLabel, Literal(label, lang=lang)))
+        if e.get("boto"):
+            g.add((node, GB.botoClient, Literal(e["boto"])))
+        if e.get("broader"):
+            g.add((node, SKOS.broader, URIRef(ID + "service/" + e["broader"].split(":", 1)[1])))
+        else:
+            g.add((node, SKOS.topConceptOf, scheme))
+    path.write_text(g.serialize(format="turtle"), encoding="utf-8")
+
+
+def main() -> None:
+    curated = tomllib.loads((ONTOLOGY / "curated" / "services.toml").read_text(encoding="utf-8"))
+    services = service_entries(curated)
+    entries = (services
+               + simple_entries(ONTOLOGY / "curated" / "companies.toml", "Company", "org")
+               + simple_entries(ONTOLOGY / "curated" / "technologies.toml", "Technology", "tech")
+               + event_entries(ONTOLOGY / "curated" / "events.toml"))
+    dedupe_labels(entries)
+    entries.sort(key=lambda e: e["id"])
+    with open(ONTOLOGY / "vocabulary.jsonl", "w", encoding="utf-8") as f:
+        for e in entries:
+            f.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
+    write_skos([e for e in entries if e["type"] == "Service"], ONTOLOGY / "aws-services.ttl")
+    print(f"{len(entries)} entries ({len(services)} services) -> ontology/vocabulary.jsonl, ontology/aws-services.ttl")
+
+
+if __name__ == "__main__":
+    main()
