@@ -24,12 +24,16 @@ DOCUMENT_STAGES = ("graphbuild_talks", "graphbuild_relations")
 
 
 def load_pipeline(model: str = "ja_ginza", vocabulary_path: str | None = None) -> Language:
-    """`ja_ginza` with the vocabulary ruler first and the talk and relation stages last."""
+    """`ja_ginza` followed by the vocabulary ruler, then the talk and relation stages.
+
+    The ruler runs after GiNZA's own stages: it splits tokens at match edges, and
+    GiNZA's bunsetu recognizer fails on a parse made over split tokens.
+    """
     try:
         nlp = spacy.load(model)
     except OSError as e:
         raise ExtractionError(f"cannot load the spaCy model {model!r}: install it with `pip install {model}`") from e
-    nlp.add_pipe("graphbuild_vocabulary", first=True, config={"vocabulary_path": vocabulary_path})
+    nlp.add_pipe("graphbuild_vocabulary", config={"vocabulary_path": vocabulary_path})
     nlp.add_pipe("graphbuild_talks")
     nlp.add_pipe("graphbuild_relations", config={"vocabulary_path": vocabulary_path})
     return nlp

@@ -1,8 +1,8 @@
 """spaCy component `graphbuild_vocabulary`: vocabulary terms and structural rules as entity spans.
 
-Placed first in the pipeline, before the parser and GiNZA's NER: it splits tokens at
-match edges (Sudachi runs "KubernetesAWS" together), sets `doc.ents` so the statistical
-NER fills only around what the vocabulary knows, and keeps every match in
+Placed after GiNZA's stages: it splits tokens at match edges (Sudachi runs
+"KubernetesAWS" together), puts its matches into `doc.ents` ahead of the statistical
+NER's (which keeps only the entities around them), and keeps every match in
 `doc.spans["graphbuild_mentions"]` with the canonical term id as `kb_id_`.
 """
 
@@ -60,7 +60,9 @@ class VocabularyRuler:
             if span is not None:
                 spans.append(span)
         doc.spans[self.spans_key] = spans
-        doc.set_ents(filter_spans(spans), default="unmodified")
+        ours = filter_spans(spans)
+        theirs = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in ours)]
+        doc.set_ents(sorted(ours + theirs, key=lambda s: s.start), default="outside")
 
 
 def _split_tokens_at(doc: Doc, offsets: set[int]) -> None:
@@ -72,4 +74,7 @@ def _split_tokens_at(doc: Doc, offsets: set[int]) -> None:
                 continue
             bounds = [0, *cuts, len(token.text)]
             orths = [token.text[a:b] for a, b in zip(bounds, bounds[1:])]
-            retokenizer.split(token, orths, heads=[(token, 0)] * len(orths))
+            # the first piece keeps the token's place in the tree, the others hang from it
+            first = token.head if token.head.i != token.i else (token, 0)
+            retokenizer.split(token, orths, heads=[first] + [(token, 0)] * (len(orths) - 1),
+                              attrs={"POS": [token.pos_] * len(orths), "TAG": [token.tag_] * len(orths)})

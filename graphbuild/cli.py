@@ -1,0 +1,126 @@
+"""The `graphbuild` command: parses arguments, calls the library, turns its errors into messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from graphbuild.errors import GraphbuildError
+
+
+@click.group()
+@click.version_option(package_name="graphbuild")
+def main() -> None:
+    """Build a knowledge graph of talks, companies and AWS services from Japanese posts."""
+
+
+def _fail(e: Exception) -> None:
+    click.echo(f"graphbuild: error: {e}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
+              help="Folder for graph.ttl, graph.html and extractions/.")
+@click.option("--strict", is_flag=True, help="Stop at the first post that cannot be read.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool) -> None:
+    """Build the graph of PATHS (files or folders); the bundled sample corpus when none are given."""
+    from graphbuild.build import build as run_build
+
+    try:
+        report = run_build(paths, out_dir, strict=strict, progress=not quiet)
+    except GraphbuildError as e:
+        _fail(e)
+    click.echo(report.summary())
+    if not report.extractions:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--evidence", is_flag=True, help="Also print mentions and the evidence of each relation.")
+def extract(file: Path, evidence: bool) -> None:
+    """Print one post's extraction record as JSON (the gold files' shape)."""
+    from graphbuild.extract import extract as run_extract
+    from graphbuild.ingest import read_document
+    from graphbuild.nlp import load_pipeline, process_one
+
+    try:
+        document = read_document(file)
+        record = run_extract(document, process_one(load_pipeline(), document))
+    except GraphbuildError as e:
+        _fail(e)
+    click.echo(json.dumps(record.to_json(evidence=evidence), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def query(graph: Path, query: str, fmt: str) -> None:
+    """Run a SPARQL QUERY (text or a .rq file) on GRAPH (Turtle) and print the answer."""
+    from graphbuild.query import format_result, load_store, read_query, run_query
+
+    try:
+        result = run_query(load_store(graph), read_query(query))
+    except GraphbuildError as e:
+        _fail(e)
+    click.echo(format_result(result, fmt))
+
+
+@main.command("eval")
+@click.option("--gold", "gold_dir", required=True, type=click.Path(path_type=Path), help="Folder of gold .json files.")
+@click.option("--errors", is_flag=True, help="Also list false positives and false negatives with their sentences.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def evaluate(gold_dir: Path, errors: bool, paths: tuple[Path, ...]) -> None:
+    """Precision, recall and F1 per entity type and relation against gold files."""
+    from graphbuild.evaluate import evaluate as run_eval
+    from graphbuild.evaluate import format_evaluation, load_gold
+    from graphbuild.extract import extract as run_extract
+    from graphbuild.ingest import find_posts, read_document
+    from graphbuild.nlp import load_pipeline, process_one
+    from tqdm import tqdm
+
+    try:
+        gold = load_gold(gold_dir)
+        nlp = load_pipeline()
+        records = []
+        for path in tqdm(find_posts(paths), desc="extracting", unit="post", file=sys.stderr):
+            document = read_document(path)
+            records.append(run_extract(document, process_one(nlp, document)))
+    except GraphbuildError as e:
+        _fail(e)
+    click.echo(format_evaluation(run_eval(records, gold), errors=errors))
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+def validate(graph: Path) -> None:
+    """Check GRAPH (Turtle) against the SHACL shapes; exit 1 when it does not conform."""
+    from graphbuild.errors import InputError
+    from graphbuild.export import read_turtle
+    from graphbuild.validate import validate_graph
+
+    try:
+        try:
+            g = read_turtle(graph)
+        except FileNotFoundError as e:
+            raise InputError(graph, "no such file") from e
+        except Exception as e:  # rdflib raises its parser's own exception types
+            raise InputError(graph, f"is not valid Turtle ({type(e).__name__}: {e})") from e
+        conforms, report = validate_graph(g)
+    except GraphbuildError as e:
+        _fail(e)
+    click.echo(f"{graph}: {len(g)} triples, {'conforms' if conforms else 'does NOT conform'} to the shapes")
+    if not conforms:
+        click.echo(report)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""Check a graph against the SHACL shapes in ontology/shapes.ttl (with the ontology for class hierarchy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent / "ontology"
+
+
+def validate_graph(g: Graph) -> tuple[bool, str]:
+    """(conforms, report text) of `g` against the shapes."""
+    from pyshacl import validate  # imported here: pySHACL is slow to import and only needed here
+
+    shapes = Graph().parse(ONTOLOGY_DIR / "shapes.ttl", format="turtle")
+    ontology = Graph().parse(ONTOLOGY_DIR / "graphbuild.ttl", format="turtle")
+    conforms, _, text = validate(g, shacl_graph=shapes, ont_graph=ontology, inference="rdfs", allow_warnings=True)
+    return bool(conforms), str(text)
