@@ -56,6 +56,9 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             if strict:
                 raise
             report.skipped.append((str(path), getattr(e, "reason", str(e))))
+    if not report.extractions:
+        reasons = "; ".join(f"{path}: {reason}" for path, reason in report.skipped)
+        raise InputError(", ".join(map(str, paths)), f"no post could be read, nothing written ({reasons})")
     write_outputs(report)
     return report
 

@@ -11,6 +11,7 @@ import html
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import IO
@@ -134,14 +135,13 @@ def _plain(text: str) -> str:
     return str(text).replace("href", "hr\u200bef")
 
 
+_REMOTE_LINK = re.compile(r"<link\b[^>]*https?://[^>]*>", re.IGNORECASE | re.DOTALL)
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*src=[\"']?https?://[^>]*>\s*</script>", re.IGNORECASE | re.DOTALL)
+
+
 def _offline(page: str) -> str:
-    """Drop the CDN stylesheet and script links pyvis adds even in "in_line" mode."""
-    kept = []
-    for line in page.splitlines():
-        if ("<link" in line or "<script" in line) and ("https://" in line or "http://" in line):
-            continue
-        kept.append(line)
-    return "\n".join(kept)
+    """Drop the CDN stylesheets and scripts pyvis links even in "in_line" mode (the map uses neither)."""
+    return _REMOTE_SCRIPT.sub("", _REMOTE_LINK.sub("", page))
 
 
 def _legend(title: str) -> str:

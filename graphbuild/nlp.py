@@ -50,6 +50,9 @@ def process_one(nlp: Language, document: Document, batch_size: int = 16) -> Doc:
     stages = [name for name in DOCUMENT_STAGES if name in nlp.pipe_names]
     try:
         docs = list(nlp.pipe(pieces, batch_size=batch_size, disable=stages))
+        for piece in docs:  # GiNZA's per-piece bunsetu data cannot be merged; nothing downstream reads it
+            for key in [k for k in piece.user_data if not isinstance(k, tuple)]:
+                del piece.user_data[key]
         doc = Doc.from_docs(docs, ensure_whitespace=False) if len(docs) > 1 else docs[0]
         for name in stages:
             doc = nlp.get_pipe(name)(doc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from decimal import Decimal
 from typing import Iterable
 from urllib.parse import quote
 
@@ -122,7 +123,7 @@ def _add_evidence(g: Graph, doc: URIRef, ev: Evidence, method: str, confidence: 
 def _set_max(g: Graph, node: URIRef, prop: URIRef, value: float) -> None:
     old = g.value(node, prop)
     if old is None or float(old) < value:
-        g.set((node, prop, Literal(round(value, 3), datatype=XSD.decimal)))
+        g.set((node, prop, Literal(Decimal(str(round(value, 3))), datatype=XSD.decimal)))
 
 
 def to_networkx(g: Graph) -> nx.MultiDiGraph:

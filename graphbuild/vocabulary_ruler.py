@@ -44,11 +44,15 @@ class VocabularyRuler:
     def match(self, doc: Doc) -> list[tuple[int, int, str, str]]:
         """(start_char, end_char, type, kb_id) of every match; vocabulary first, rules fill gaps."""
         matches = [(m.start, m.end, m.term.type, m.term.id) for m in self.vocabulary.find(doc.text)]
-        taken = [(s, e) for s, e, _, _ in matches]
         for r in find_rule_matches(doc.text):
-            if not any(s < r.end and r.start < e for s, e in taken):
+            overlapping = [m for m in matches if m[0] < r.end and r.start < m[1]]
+            # "Amazon CodeGuru": a product name wins over the bare vendor name inside it
+            if r.type == "Service" and overlapping and all(
+                    m[2] == "Company" and r.start <= m[0] and m[1] <= r.end for m in overlapping):
+                matches = [m for m in matches if m not in overlapping]
+                overlapping = []
+            if not overlapping:
                 matches.append((r.start, r.end, r.type, f"{RULE_PREFIX}{r.rule}|{r.name}"))
-                taken.append((r.start, r.end))
         return sorted(matches)
 
     def set_annotations(self, doc: Doc, matches: Iterable[tuple[int, int, str, str]]) -> None:

@@ -1,0 +1,52 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+
+from graphbuild.cli import main
+
+pytestmark = pytest.mark.model
+
+
+def test_build_sample_corpus_writes_graph_map_and_extractions(sample_build):
+    report, out = sample_build
+    assert not report.skipped and len(report.extractions) == 3
+    assert len(Graph().parse(out / "graph.ttl", format="turtle")) == report.triples
+    assert (out / "graph.html").read_text(encoding="utf-8").startswith("<html>")
+    names = sorted(p.name for p in (out / "extractions").iterdir())
+    assert names == ["reinvent-recap.json", "serverless-meetup.json", "summit-tokyo-2019-containers.json"]
+
+
+def test_validate_and_saved_queries_on_the_sample(sample_build):
+    _, out = sample_build
+    runner = CliRunner()
+    assert runner.invoke(main, ["validate", str(out / "graph.ttl")]).exit_code == 0
+    result = runner.invoke(main, ["query", str(out / "graph.ttl"), "ontology/queries/talks-mentioning-service.rq", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [row["title"] for row in json.loads(result.output)] == ["マイクロサービスの通信をどう見える化するか"]
+    result = runner.invoke(main, ["query", str(out / "graph.ttl"), "ontology/queries/companies-using-service.rq", "--format", "csv"])
+    assert "サンプルメディア" in result.output
+
+
+def test_candidate_service_is_marked_in_the_sample(sample_build):
+    _, out = sample_build
+    result = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), "ontology/queries/candidate-services.rq", "--format", "csv"])
+    assert "Amazon CodeGuru" in result.output
+
+
+def test_bad_input_gets_a_message_and_keeps_previous_output(sample_build, tmp_path):
+    _, out = sample_build
+    before = (out / "graph.ttl").read_bytes()
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    result = CliRunner().invoke(main, ["build", str(bad), "-o", str(out), "--quiet"])
+    assert result.exit_code == 1 and "empty.txt" in result.output and "is empty" in result.output
+    assert (out / "graph.ttl").read_bytes() == before
+
+
+def test_validate_reports_a_broken_file(tmp_path):
+    path = tmp_path / "broken.ttl"
+    path.write_text("this is not turtle", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1 and "broken.ttl" in result.output and "not valid Turtle" in result.output

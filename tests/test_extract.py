@@ -1,0 +1,27 @@
+import pytest
+
+from graphbuild.extract import extract
+from tests.conftest import make_doc
+
+pytestmark = pytest.mark.model
+
+
+def test_record_has_the_gold_shape_and_offsets_point_at_the_text(nlp):
+    document, doc = make_doc(nlp, "記事の題\n\n株式会社サンプルでは AWS Fargate と Amazon ECS を採用しています。")
+    record = extract(document, doc)
+    data = record.to_json()
+    assert set(data) == {"doc", "title", "author", "entities", "relations"}
+    for e in data["entities"]:
+        assert set(e) <= {"id", "type", "name", "aliases", "boto"}
+    assert {"s", "p", "o"} == set(data["relations"][0])
+    ecs = next(e for e in data["entities"] if e["id"] == "svc:ecs")
+    assert ecs["boto"] == "ecs" and ecs["name"] == "Amazon Elastic Container Service"
+    for m in record.mentions:
+        assert document.text[m.evidence.start:m.evidence.end] == m.surface == m.evidence.text
+        assert m.evidence.text in m.evidence.sentence
+
+
+def test_name_and_handle_side_by_side_are_one_person(nlp):
+    document, doc = make_doc(nlp, "記事\n\nこんにちは、山田太郎(@taro_y)です。ECS の話をします。")
+    people = [e for e in extract(document, doc).entities if e.type == "Person"]
+    assert len(people) == 1 and "@taro_y" in people[0].aliases

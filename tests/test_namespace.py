@@ -1,0 +1,19 @@
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+
+from graphbuild.namespace import GB
+
+ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "graphbuild.ttl"
+
+
+def test_every_term_is_declared_in_the_ontology():
+    declared = set(Graph().parse(ONTOLOGY, format="turtle").subjects())
+    missing = [t for t in GB.__annotations__ if URIRef(GB._NS + t) not in declared]
+    assert missing == []
+
+
+def test_misspelt_term_fails():
+    with pytest.raises(AttributeError):
+        GB.usess  # noqa: B018

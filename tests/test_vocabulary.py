@@ -1,0 +1,44 @@
+import pytest
+
+
+def ids(vocabulary, text):
+    return [(text[m.start:m.end], m.term.id) for m in vocabulary.find(text)]
+
+
+@pytest.mark.parametrize("spelling", ["ECS", "Amazon ECS", "Amazon Elastic Container Service", "ＥＣＳ", "EC2 Container Service"])
+def test_every_spelling_of_a_service_is_one_term(vocabulary, spelling):
+    assert ids(vocabulary, f"今日は{spelling}の話")[0] == (spelling, "svc:ecs")
+
+
+def test_old_names_and_abbreviations(vocabulary):
+    text = "Elastic Container Services for Kubernetes と CFn と ASG"
+    assert [i for _, i in ids(vocabulary, text)] == ["svc:eks", "svc:cloudformation", "svc:autoscaling"]
+
+
+def test_no_match_inside_a_word(vocabulary):
+    assert ids(vocabulary, "ECSTASY と DECS") == []
+    assert ids(vocabulary, "プレイヤー") == []
+
+
+def test_run_together_names_are_split_at_case_steps(vocabulary):
+    assert [s for s, _ in ids(vocabulary, "KubernetesAWSの統合")] == ["Kubernetes", "AWS"]
+
+
+def test_acronyms_match_only_in_capitals(vocabulary):
+    assert ids(vocabulary, "sam と ecs") == []
+
+
+def test_context_label_counts_only_after_its_service(vocabulary):
+    assert ids(vocabulary, "ゲームのレイヤーの話") == []
+    assert ids(vocabulary, "Lambdaのレイヤーを使う")[-1] == ("レイヤー", "svc:lambda-layers")
+
+
+def test_dated_events_take_city_and_year(vocabulary):
+    found = ids(vocabulary, "AWS Summit2019 と AWS SUMMIT TOKYO 2019 と re:Invent")
+    assert [i for _, i in found] == ["evt:aws-summit/tokyo/2019", "evt:aws-summit/tokyo/2019", "evt:reinvent"]
+    assert vocabulary.term("evt:aws-summit/tokyo/2019").name == "AWS Summit Tokyo 2019"
+
+
+def test_catalogue_services_carry_their_boto_client(vocabulary):
+    assert vocabulary.terms["svc:appmesh"].boto == "appmesh"
+    assert vocabulary.terms["svc:fargate"].boto is None
