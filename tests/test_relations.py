@@ -28,5 +28,5 @@ def test_talk_relations(nlp):
     talk = next(o for s, p, o in found if p == "reportsOn" and o.startswith("talk:"))
     assert (talk, "partOf", "evt:aws-summit/tokyo/2019") in found
     assert (talk, "mentions", "svc:appmesh") in found and (talk, "mentions", "tech:envoy") in found
-    assert (talk, "presentedBy", "person:mesh_fan") in found
+    assert (talk, "presentedBy", "person:meshfan") in found  # keys are folded names
     assert ("doc", "reportsOn", "evt:aws-summit/tokyo/2019") in found
