@@ -18,8 +18,11 @@ from graphbuild.vocabulary_ruler import RULE_PREFIX
 
 KEY_PREFIX = {"Service": "svc", "Company": "org", "Technology": "tech", "Event": "evt", "Person": "person", "Talk": "talk"}
 # GiNZA's Extended Named Entity labels mapped to graphbuild types; anything else is ignored.
-NER_TYPES = {"Company": "Company", "Company_Group": "Company", "Corporation_Other": "Company",
-             "Person": "Person", "Conference": "Event", "Show": None}
+# Company is left out: on technical text GiNZA labels regions, products and common nouns
+# as companies far more often than real ones, which the vocabulary and company-form
+# rules already find.
+NER_TYPES = {"Person": "Person", "Conference": "Event"}
+SPEAKER_CONTEXT = re.compile(r"Architect|Engineer|Developer|CTO|CEO|Manager|Evangelist|from |by |さん|氏|様|登壇|講演|発表")
 _COMPANY_FORMS = re.compile(r"^(株式会社|\(株\)|（株）|㈱)\s*|\s*(株式会社|\(株\)|（株）|㈱|様|さん|氏|殿|社)$")
 _PERSON_SUFFIX = re.compile(r"\s*(様|さん|氏|先生|くん|君)$")
 # confidence by how a mention was found
@@ -50,6 +53,8 @@ def resolve_span(span: Span, vocabulary: Vocabulary) -> EntityRef | None:
     our_type = NER_TYPES.get(span.label_)
     if our_type is None or not _plausible_ner_name(span.text, our_type):
         return None
+    if our_type == "Person" and span.text.isascii() and not SPEAKER_CONTEXT.search(_line_of(span)):
+        return None  # Latin "names" are mostly headings ("Trouble Shooting") unless a speaker line
     return make_ref(our_type, span.text, "ner", vocabulary=vocabulary)
 
 
@@ -82,6 +87,13 @@ def clean_name(name: str, type_: str) -> str:
 def slug(name: str) -> str:
     """A key part that folds spelling variants together; Japanese characters are kept."""
     return re.sub(r"[^\w]+", "-", fold(name.replace("#", "sharp").replace("+", "plus"))).strip("-")
+
+
+def _line_of(span: Span) -> str:
+    text = span.doc.text
+    start = text.rfind("\n", 0, span.start_char) + 1
+    end = text.find("\n", span.end_char)
+    return text[start:end if end >= 0 else len(text)]
 
 
 def _plausible_ner_name(text: str, type_: str) -> bool:

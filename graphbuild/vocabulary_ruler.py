@@ -8,6 +8,7 @@ NER's (which keeps only the entities around them), and keeps every match in
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from spacy.language import Language
@@ -18,7 +19,9 @@ from graphbuild.rules import find_rule_matches
 from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
 MENTIONS_KEY = "graphbuild_mentions"
-RULE_PREFIX = "rule:"  # kb_id_ of a rule match: "rule:<rule>|<canonical name>"
+RULE_PREFIX = "rule:"
+# "docs.aws.amazon.com", "https://speakerdeck.com/...": names inside addresses are not mentions
+URL_OR_HOST = re.compile(r"https?://\S+|(?<![@\w])(?:[A-Za-z0-9-]+\.)+(?:com|net|org|jp|io|dev|info|me|co|tokyo)\b(?:/\S*)?")  # kb_id_ of a rule match: "rule:<rule>|<canonical name>"
 
 
 @Language.factory(
@@ -53,7 +56,8 @@ class VocabularyRuler:
                 overlapping = []
             if not overlapping:
                 matches.append((r.start, r.end, r.type, f"{RULE_PREFIX}{r.rule}|{r.name}"))
-        return sorted(matches)
+        hosts = [(m.start(), m.end()) for m in URL_OR_HOST.finditer(doc.text)]
+        return sorted(m for m in matches if not any(a <= m[0] and m[1] <= b for a, b in hosts))
 
     def set_annotations(self, doc: Doc, matches: Iterable[tuple[int, int, str, str]]) -> None:
         matches = list(matches)
