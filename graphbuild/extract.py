@@ -32,8 +32,8 @@ def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) 
     surfaces: dict[str, set[str]] = {}
     mentions = []
     for span, ref in pairs:
-        ref = refs.setdefault(alias_of.get(ref.key, ref.key), ref if ref.key not in alias_of else refs.get(alias_of[ref.key], ref))
         key = alias_of.get(ref.key, ref.key)
+        ref = refs.setdefault(key, ref)
         surfaces.setdefault(key, set()).add(span.text.strip())
         mentions.append(Mention(key, span.text, evidence(span.start_char, span.end_char), ref.method, ref.confidence))
     for span, talk in talk_refs(doc):

@@ -46,6 +46,11 @@ def evidence_iri(evidence: Evidence) -> URIRef:
     return ID[f"doc/{quote(evidence.doc_id, safe='')}/chars/{evidence.start}-{evidence.end}"]
 
 
+def statement_iri(s: URIRef, relation: str, o: URIRef) -> URIRef:
+    """The `rdf:Statement` describing the triple (s, relation, o): same triple, same IRI."""
+    return ID["statement/" + hashlib.sha256(f"{s} {relation} {o}".encode()).hexdigest()[:20]]
+
+
 def lang_literal(text: str) -> Literal:
     return Literal(text, lang="ja" if _JAPANESE.search(text) else "en")
 
@@ -93,7 +98,7 @@ def add_extraction(g: Graph, ex: Extraction) -> None:
         s = doc if r.s == "doc" else entity_iri(r.s)
         o = entity_iri(r.o)
         g.add((s, PREDICATE[r.p], o))
-        statement = ID["statement/" + hashlib.sha256(f"{s} {r.p} {o}".encode()).hexdigest()[:20]]
+        statement = statement_iri(s, r.p, o)
         g.add((statement, RDF.type, RDF.Statement))
         g.add((statement, RDF.subject, s))
         g.add((statement, RDF.predicate, PREDICATE[r.p]))
@@ -146,7 +151,7 @@ def to_networkx(g: Graph) -> nx.MultiDiGraph:
 
 
 def _support(g: Graph, s: URIRef, p: URIRef, o: URIRef) -> tuple[int, list[str]]:
-    statement = ID["statement/" + hashlib.sha256(f"{s} {_name(p)} {o}".encode()).hexdigest()[:20]]
+    statement = statement_iri(s, _name(p), o)
     sources = sorted(g.objects(statement, PROV.wasDerivedFrom))
     sentences = [str(g.value(x, GB.sentence)) for x in sources[:3]]
     return max(1, len(sources)), sentences

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology"
 sys.path.insert(0, str(ROOT))
 from graphbuild.normalize import fold  # noqa: E402
+from graphbuild.entities import slug  # noqa: E402
 from graphbuild.namespace import GB, ID  # noqa: E402
 
 PREFIX = re.compile(r"^(Amazon|AWS)\s+")
@@ -108,10 +109,6 @@ def event_entries(path: Path) -> list[dict]:
                 entry[field] = series[field]
         out.append(entry)
     return out
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^\w]+", "-", fold(name.replace("#", "sharp").replace("+", "plus"))).strip("-")
 
 
 def dedupe_labels(entries: list[dict]) -> None:
