@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span
 
 from graphbuild.normalize import fold
 from graphbuild.vocabulary import Vocabulary
-from graphbuild.vocabulary_ruler import RULE_PREFIX
+from graphbuild.vocabulary_ruler import FUZZY_PREFIX, RULE_PREFIX
 
 KEY_PREFIX = {"Service": "svc", "Company": "org", "Technology": "tech", "Event": "evt", "Person": "person", "Talk": "talk"}
 # GiNZA's Extended Named Entity labels mapped to graphbuild types; anything else is ignored.
@@ -27,7 +27,7 @@ _COMPANY_FORMS = re.compile(r"^(株式会社|\(株\)|（株）|㈱)\s*|\s*(株�
 _PERSON_SUFFIX = re.compile(r"\s*(様|さん|氏|先生|くん|君)$")
 # confidence by how a mention was found
 CONFIDENCE = {"vocabulary": 0.95, "handle": 0.9, "company-form": 0.8, "event-name": 0.7,
-              "event-number": 0.7, "amazon-name": 0.5, "ner": 0.5}
+              "event-number": 0.7, "amazon-name": 0.5, "ner": 0.5, "fuzzy": 0.6}
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class EntityRef:
 def resolve_span(span: Span, vocabulary: Vocabulary) -> EntityRef | None:
     """The entity a vocabulary, rule or NER span refers to, or None if it is not one of ours."""
     kb_id = span.kb_id_
+    if kb_id.startswith(FUZZY_PREFIX):
+        term = vocabulary.term(kb_id[len(FUZZY_PREFIX):])
+        return EntityRef(term.id, term.type, term.name, "fuzzy", CONFIDENCE["fuzzy"], term.boto)
     if kb_id and not kb_id.startswith(RULE_PREFIX):
         term = vocabulary.term(kb_id)
         return EntityRef(term.id, term.type, term.name, "vocabulary", CONFIDENCE["vocabulary"], term.boto)
@@ -120,7 +123,18 @@ def collect_mentions(doc: Doc, vocabulary: Vocabulary) -> list[tuple[Span, Entit
         if any(span.start_char < e and s < span.end_char for s, e in taken):
             continue
         ref = resolve_span(span, vocabulary)
-        if ref is not None:
+        if ref is not None and not (ref.type == "Company" and is_site_caption(doc.text, span.start_char, span.end_char)):
             found.append((span, ref))
             taken.append((span.start_char, span.end_char))
     return sorted(found, key=lambda pair: pair[0].start_char)
+
+
+SITE_SEPARATOR = re.compile(r"\s[-|–—｜]\s*$")
+
+
+def is_site_caption(text: str, start: int, end: int) -> bool:
+    """"Some page title - Speaker Deck": a site name closing a link card names where a page lives, not a company in the story."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    after = text[end:len(text) if line_end < 0 else line_end]
+    return not after.strip() and bool(SITE_SEPARATOR.search(text[line_start:start]))

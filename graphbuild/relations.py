@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from graphbuild.entities import EntityRef, collect_mentions, make_ref, slug
 from graphbuild.normalize import fold, sentence_bounds
@@ -27,8 +27,12 @@ from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
 USE_CUES = ("導入", "採用", "利用", "使用", "使っ", "使い", "使う", "使え", "活用", "移行", "載せ替え", "乗り換え",
             "構築", "運用", "基盤", "ベース", "構成", "入れ", "組み合わせ", "選定", "選択", "事例", "本番")
+USE_VERBS = ("使う", "利用", "使用", "採用", "導入", "活用", "用いる", "運用")
 NEGATIONS = re.compile(r"^\s*(は|を|も)?\s*(使わ|利用せ|利用しな|採用せ|採用しな|導入せ|導入しな|不要|やめ|ではなく|じゃなく|ではない|以外|なし|無し)")
 CASE_STUDY = re.compile(r"事例|導入|ケーススタディ|case study", re.IGNORECASE)
+CASE_STUDY_TITLE = re.compile(r"事例|導入|活用|利用|採用|移行|ケーススタディ|case study|での|における", re.IGNORECASE)
+TOPIC_MARK = re.compile(r"^\s*(における|に於ける|では|での|の事例|が(導入|採用|利用|運用|開発))")
+AWS_ITSELF = ("org:amazonwebservices",)
 FIRST_PERSON = re.compile(r"弊社|当社|自社|私たち|我々|うちの|私のチーム|チームでは")
 REPORT_CUES = re.compile(r"参加|開催|行われ|レポート|聴講|登壇|セッション")
 SELF_INTRO = re.compile(r"です[。!！]?\s*$|と申します|^書いた人|^著者")
@@ -82,7 +86,7 @@ class RelationExtractor:
         authors = self._authors(doc, mentions)
         found += authors
         author_orgs = [r.o for r in authors if r.o.type == "Company"]
-        found += self._uses(doc, mentions, author_orgs)
+        found += self._uses(doc, mentions, author_orgs, talks, found)
         return found
 
     def _reported_events(self, doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[tuple[Span, EntityRef]]:
@@ -163,34 +167,122 @@ class RelationExtractor:
             unique.setdefault(rel.o.key, rel)
         return list(unique.values())
 
-    def _uses(self, doc: Doc, mentions: list[tuple[Span, EntityRef]], author_orgs: list[EntityRef]) -> list[FoundRelation]:
+    def _uses(self, doc: Doc, mentions: list[tuple[Span, EntityRef]], author_orgs: list[EntityRef],
+              talks: list[tuple[Span, EntityRef]], talk_found: list[FoundRelation]) -> list[FoundRelation]:
+        """Company -> service/technology where a sentence, a case-study block or a company's own talk says so."""
         found: list[FoundRelation] = []
         text = doc.text
-        sentences = sentence_bounds(text)
-        blocks = _company_blocks(doc, mentions)
-        for start, end in sentences:
+        sections = _talk_sections(doc, talks)
+        talk_starts = [start for start, _, _ in sections]
+        # A talk whose title opens with its company ("DeNA の ...") is about that company's own systems.
+        presenters = {r.s.key: r.o for r in talk_found
+                      if r.p == "presentedBy" and r.method == "title" and not _is_aws(r.o)}
+        blocks = _company_blocks(doc, mentions, talk_starts) + _topic_blocks(doc, mentions)
+        owned_talks = []
+        for start, end, talk in sections:
+            owner = presenters.get(talk.key)
+            if owner is not None:
+                owned_talks.append(((start, end), owner))
+                if CASE_STUDY_TITLE.search(talk.name):
+                    blocks.append(((start, end), owner))
+        for start, end in sentence_bounds(text):
             sentence = text[start:end]
             inside = [(s, r) for s, r in mentions if start <= s.start_char < end]
             objects = [(s, r) for s, r in inside if r.type in ("Service", "Technology")]
             if not objects:
                 continue
-            companies = [r for s, r in inside if r.type == "Company" and r.key not in ("org:amazonwebservices",)]
+            company_spans = [(s, r) for s, r in inside if r.type == "Company" and not _is_aws(r)]
             block_owner = next((owner for (bs, be), owner in blocks if bs <= start < be), None)
+            talk_owner = next((owner for (bs, be), owner in owned_talks if bs <= start < be), None)
             cued = any(c in sentence for c in USE_CUES)
-            if companies and cued:
-                subjects, method, confidence = companies, "sentence", 0.7
+            if company_spans and cued:
+                subjects, method, confidence = [r for _, r in company_spans], "sentence", 0.7
             elif block_owner is not None:
                 subjects, method, confidence = [block_owner], "case-study", 0.6
+            elif talk_owner is not None and cued:
+                subjects, method, confidence = [talk_owner], "own-talk", 0.55
             elif author_orgs and cued and (FIRST_PERSON.search(sentence) or start < _intro_end(text)):
                 subjects, method, confidence = author_orgs, "first-person", 0.6
             else:
                 continue
             for span, obj in objects:
-                if NEGATIONS.match(text[span.end_char:span.end_char + 12]):
+                if _negated(doc, span, mentions):
+                    continue
+                if method == "sentence" and _done_by_someone_else(span, [s for s, _ in company_spans]):
                     continue
                 for subject in subjects:
                     found.append(FoundRelation(subject, "uses", obj, start, end, method, confidence))
         return found
+
+
+def _is_aws(ref: EntityRef) -> bool:
+    """AWS and its local arms describe their own products; that is not a customer using them."""
+    return ref.key in AWS_ITSELF or "amazonwebservices" in fold(ref.name) or "アマゾンウェブサービス" in fold(ref.name)
+
+
+def _negated(doc: Doc, span: Span, mentions: list[tuple[Span, EntityRef]]) -> bool:
+    """"ASGやCloudWatchを使わず": a negation after the object, or after the list the object opens."""
+    end = span.end_char
+    starts = {s.start_char: s.end_char for s, _ in mentions}
+    while True:
+        gap = re.match(r"\s*(や|、|と|,|・|\(|（)\s*", doc.text[end:end + 4])
+        if not gap or end + gap.end() not in starts:
+            break
+        end = starts[end + gap.end()]
+    return bool(NEGATIONS.match(doc.text[end:end + 12])) or _negated_by_parse(span)
+
+
+def _negated_by_parse(span: Span) -> bool:
+    """The verb that takes the object is negated, or, when that verb only modifies a noun
+    ("fluentd を使った転送は行っていなかった"), the verb over that noun is."""
+    verb = _governing_verb(span.root)
+    if verb.lemma_ not in USE_VERBS:
+        return False
+    for _ in range(2):
+        if any(child.dep_ == "aux" and child.lemma_ in ("ない", "ず", "ぬ") for child in verb.children):
+            return True
+        if verb.dep_ != "acl":
+            return False
+        verb = _governing_verb(verb.head)
+    return False
+
+
+def _governing_verb(token: Token) -> Token:
+    """The first verb or adjective above `token` in the dependency tree (the root if there is none)."""
+    for _ in range(8):
+        if token.head is token:
+            return token
+        token = token.head
+        if token.pos_ in ("VERB", "ADJ", "AUX"):
+            return token
+    return token
+
+
+def _done_by_someone_else(span: Span, companies: list[Span]) -> bool:
+    """The parse says another subject does the using ("Allan は X で働き、カスタマーが Docker を利用する")."""
+    token = span.root
+    for _ in range(6):
+        if token.dep_ in ("obj", "obl", "nsubj", "iobj") or token.head is token:
+            break
+        token = token.head
+    verb = token.head
+    company_tokens = {t.i for c in companies for t in c}
+    for child in verb.children:
+        if child.dep_ == "nsubj" and child.i not in {t.i for t in span}:
+            subtree = {t.i for t in child.subtree}
+            if not subtree & company_tokens and not FIRST_PERSON.search(child.text):
+                return True
+    return False
+
+
+def _talk_sections(doc: Doc, talks: list[tuple[Span, EntityRef]]) -> list[tuple[int, int, EntityRef]]:
+    """(start, end, talk) of each talk's part of the document."""
+    sections = {s.label_: s for s in doc.spans.get(SECTIONS_KEY, [])}
+    found = []
+    for n, (title, talk) in enumerate(talks):
+        section = sections.get(f"talk{n}", title)
+        found.append((section.start_char, section.end_char, talk))
+    return found
 
 
 def talk_refs(doc: Doc) -> list[tuple[Span, EntityRef]]:
@@ -223,12 +315,13 @@ def _alone_on_line(doc: Doc, span: Span) -> bool:
     return rest in ("", "様", "株式会社", "(株)", "の事例", "事例", "さん")
 
 
-def _company_blocks(doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[tuple[tuple[int, int], EntityRef]]:
+def _company_blocks(doc: Doc, mentions: list[tuple[Span, EntityRef]],
+                    talk_starts: list[int]) -> list[tuple[tuple[int, int], EntityRef]]:
     """Case-study blocks: a heading that is a company (or "<company>の事例") and the lines under it."""
     lines = split_lines(doc.text)
     blocks = []
     for span, ref in mentions:
-        if ref.type != "Company" or ref.key == "org:amazonwebservices":
+        if ref.type != "Company" or ref.key in AWS_ITSELF:
             continue
         index = next((i for i, l in enumerate(lines) if l.start <= span.start_char < l.end), None)
         if index is None:
@@ -239,7 +332,7 @@ def _company_blocks(doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[tu
             continue
         end = lines[index].end
         for following in lines[index + 1:index + 40]:
-            if following.text.startswith(("---", "───", "===")):
+            if following.text.startswith(("---", "───", "===")) or following.start in talk_starts:
                 break
             if not _is_bullet(following.text) and len(following.text) <= 30 and "。" not in following.text \
                     and following.start > lines[index].end + 2 and not CASE_STUDY.search(following.text):
@@ -247,6 +340,31 @@ def _company_blocks(doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[tu
             end = following.end
         blocks.append(((lines[index].start, end), ref))
     return blocks
+
+
+def _topic_blocks(doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[tuple[tuple[int, int], EntityRef]]:
+    """"• クックパッドにおける…": a bullet about a company owns the sibling bullets that follow it."""
+    text = doc.text
+    lines = split_lines(text)
+    blocks = []
+    for span, ref in mentions:
+        if ref.type != "Company" or ref.key in AWS_ITSELF or not TOPIC_MARK.match(text[span.end_char:span.end_char + 6]):
+            continue
+        index = next((i for i, l in enumerate(lines) if l.start <= span.start_char < l.end), None)
+        if index is None or not _is_bullet(lines[index].text):
+            continue
+        indent = _indent(text, lines[index].start)
+        end = lines[index].end
+        for following in lines[index + 1:]:
+            if not _is_bullet(following.text) or _indent(text, following.start) < indent:
+                break
+            end = following.end
+        blocks.append(((lines[index].start, end), ref))
+    return blocks
+
+
+def _indent(text: str, start: int) -> int:
+    return start - (text.rfind("\n", 0, start) + 1)
 
 
 def _is_bullet(text: str) -> bool:

@@ -17,6 +17,8 @@ from pathlib import Path
 from graphbuild.normalize import fold, fold_with_offsets, nfkc
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "ontology" / "vocabulary.jsonl"
+FUZZY_MIN_LENGTH = 7  # shorter names have too many ordinary words one edit away
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?![A-Za-z0-9])")
 CONTEXT_WINDOW = 40  # characters after a term within which its context labels count
 _YEAR = re.compile(r"\s*'?((?:19|20)\d\d)(?!\d)")
 _CITY_JA = {"東京": "Tokyo", "大阪": "Osaka"}
@@ -50,6 +52,8 @@ class Vocabulary:
         self._loose: dict = {}
         self._exact: dict = {}
         self._context: dict = {}
+        self._near: dict[str, set[str]] = {}
+        self._fuzzy_labels: dict[str, set[str]] = {}
         for e in entries:
             term = Term(e["id"], e["type"], e["name"], e.get("boto"), e.get("broader"), e.get("ja"))
             self.terms[term.id] = term
@@ -57,8 +61,10 @@ class Vocabulary:
                 self._series[term.id] = e
             for label in e.get("labels", []):
                 _insert(self._loose, fold(label), term.id)
+                self._index_near(fold(label), term.id)
             for label in e.get("exact", []):
                 _insert(self._exact, _fold_cased(label), term.id)
+                self._index_near(_fold_cased(label), term.id)
             for label in e.get("context", []):
                 _insert(self._context, fold(label), term.id)
 
@@ -93,6 +99,34 @@ class Vocabulary:
             while i < len(folded) and origin[i] < match.end:
                 i += 1
         return matches
+
+    def find_near_misses(self, text: str) -> list[TermMatch]:
+        """Misspelt Latin names one edit away from a known name ("fluetnd" for Fluentd).
+
+        Only where that is safe: words of at least FUZZY_MIN_LENGTH letters, the same first
+        letter, one unambiguous term, and never a word the vocabulary knows as it is.
+        """
+        found = []
+        for m in _LATIN_WORD.finditer(text):
+            word = fold(m.group())
+            if len(word) < FUZZY_MIN_LENGTH or _ends(self._loose, word, 0) or _ends(self._exact, m.group(), 0):
+                continue
+            cased = _fold_cased(m.group())
+            labels = set().union(*(self._near.get(key, ()) for key in _deletions(word) | {word}
+                                   | _deletions(cased) | {cased}))
+            terms = {t for label in labels if _edit_distance(word if label.islower() else cased, label) == 1
+                     and label[0] in (word[0], cased[0])
+                     for t in self._fuzzy_labels[label]}
+            if len(terms) == 1:
+                found.append(TermMatch(m.start(), m.end(), self.terms[terms.pop()]))
+        return found
+
+    def _index_near(self, label: str, term_id: str) -> None:
+        if len(label) < FUZZY_MIN_LENGTH or not label.isascii() or not label.isalnum():
+            return
+        self._fuzzy_labels.setdefault(label, set()).add(term_id)
+        for key in _deletions(label) | {label}:
+            self._near.setdefault(key, set()).add(label)
 
     def _match_at(self, text: str, folded: str, cased: str, origin: list[int], i: int,
                   matches: list[TermMatch]) -> TermMatch | None:
@@ -136,6 +170,24 @@ class Vocabulary:
         parts = [p for p in (city, year.group(1)) if p]
         event_id = term_id + "/" + "/".join(p.lower().replace(" ", "-") for p in parts)
         return TermMatch(start, year.end(), self.term(event_id))
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if previous2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
 
 
 @lru_cache(maxsize=4)

@@ -20,6 +20,8 @@ from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
 MENTIONS_KEY = "graphbuild_mentions"
 RULE_PREFIX = "rule:"
+FUZZY_PREFIX = "fuzzy:"
+_KATAKANA = re.compile(r"[\u30a1-\u30fa]")
 # "docs.aws.amazon.com", "https://speakerdeck.com/...": names inside addresses are not mentions
 URL_OR_HOST = re.compile(r"https?://\S+|(?<![@\w])(?:[A-Za-z0-9-]+\.)+(?:com|net|org|jp|io|dev|info|me|co|tokyo)\b(?:/\S*)?")  # kb_id_ of a rule match: "rule:<rule>|<canonical name>"
 
@@ -56,6 +58,9 @@ class VocabularyRuler:
                 overlapping = []
             if not overlapping:
                 matches.append((r.start, r.end, r.type, f"{RULE_PREFIX}{r.rule}|{r.name}"))
+        for m in self.vocabulary.find_near_misses(doc.text):
+            if not any(o[0] < m.end and m.start < o[1] for o in matches) and not _in_dictionary(doc, m.start, m.end):
+                matches.append((m.start, m.end, m.term.type, f"{FUZZY_PREFIX}{m.term.id}"))
         hosts = [(m.start(), m.end()) for m in URL_OR_HOST.finditer(doc.text)]
         return sorted(m for m in matches if not any(a <= m[0] and m[1] <= b for a, b in hosts))
 
@@ -71,6 +76,12 @@ class VocabularyRuler:
         ours = filter_spans(spans)
         theirs = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in ours)]
         doc.set_ents(sorted(ours + theirs, key=lambda s: s.start), default="outside")
+
+
+def _in_dictionary(doc: Doc, start: int, end: int) -> bool:
+    """Sudachi knows the word (it gives a katakana reading, as for "Container"), so it is no misspelling."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span is None or any(_KATAKANA.search("".join(t.morph.get("Reading"))) for t in span)
 
 
 def _split_tokens_at(doc: Doc, offsets: set[int]) -> None:

@@ -1,11 +1,14 @@
+import pytest
 from rdflib import RDF, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 
 from graphbuild.export import read_turtle, serialize
+from graphbuild.extract import extract
 from graphbuild.namespace import GB
 from graphbuild.rdf import entity_iri, to_networkx, to_rdf
 from graphbuild.records import Entity, Evidence, Extraction, Mention, Relation
+from tests.conftest import make_doc
 
 
 def record(doc_id="d1", company="サンプル商事"):
@@ -52,3 +55,40 @@ def test_networkx_view_counts_support():
     G = to_networkx(to_rdf([record()]))
     data = G.get_edge_data(str(entity_iri("org:サンプル商事")), str(entity_iri("svc:ecs")))["uses"]
     assert data["weight"] == 1 and "採用" in data["evidence"][0]
+
+
+POST_A = """AWS Summit 2019 参加レポート
+
+NTTデータの方のセッションを聞きました。ソニー・ミュージックの事例では Amazon Managed Blockchain を採用したそうです。
+株式会社ヤマブキ技研では AWS Fargate を本番で利用しています。AWS の発表もありました。
+"""
+
+POST_B = """AWS SUMMIT TOKYO 2019 二日目のまとめ
+
+NTT データ のブースに寄りました。ソニー・ミュージックエンタテインメントと、ソニー・インタラクティブエンタテインメントの講演がありました。
+ヤマブキ技研ソリューションズ株式会社は Amazon ECS を導入しています。AWS Japan の方とも話しました。
+"""
+
+
+@pytest.mark.model
+def test_two_posts_naming_one_thing_differently_give_one_node_and_similar_names_stay_apart(nlp):
+    records = [extract(*make_doc(nlp, text)) for text in (POST_A, POST_B)]
+    g = to_rdf(records)
+
+    def nodes(rdf_type, *surfaces):
+        """The distinct nodes whose labels include any of `surfaces`."""
+        found = set()
+        for node in g.subjects(RDF.type, rdf_type):
+            labels = {str(o) for p in (SKOS.prefLabel, SKOS.altLabel) for o in g.objects(node, p)}
+            if labels & set(surfaces):
+                found.add(node)
+        return found
+
+    summit = nodes(GB.Event, "AWS Summit 2019", "AWS SUMMIT TOKYO 2019")
+    assert len(summit) == 1
+    assert {"AWS Summit 2019", "AWS SUMMIT TOKYO 2019"} <= {str(o) for o in g.objects(summit.pop(), SKOS.altLabel)}
+    assert len(nodes(GB.Company, "NTTデータ", "NTT データ")) == 1
+    assert len(nodes(GB.Company, "ソニー・ミュージック", "ソニー・ミュージックエンタテインメント")) == 1
+    assert len(nodes(GB.Company, "ソニー・ミュージック", "ソニー・インタラクティブエンタテインメント")) == 2
+    assert len(nodes(GB.Company, "株式会社ヤマブキ技研", "ヤマブキ技研", "ヤマブキ技研ソリューションズ株式会社")) == 2
+    assert len(nodes(GB.Company, "AWS", "AWS Japan")) == 2

@@ -30,3 +30,31 @@ def test_talk_relations(nlp):
     assert (talk, "mentions", "svc:appmesh") in found and (talk, "mentions", "tech:envoy") in found
     assert (talk, "presentedBy", "person:meshfan") in found  # keys are folded names
     assert ("doc", "reportsOn", "evt:aws-summit/tokyo/2019") in found
+
+
+def test_negation_after_a_list_blocks_every_item(nlp):
+    found = relations(nlp, "記事\n\nクックパッドでは ASGやCloudWatchを使わず、ECS を採用しています。")
+    assert not {("org:クックパッド", "uses", "svc:autoscaling"), ("org:クックパッド", "uses", "svc:cloudwatch")} & found
+    assert ("org:クックパッド", "uses", "svc:ecs") in found
+
+
+def test_a_company_is_not_the_user_when_the_parse_names_another_subject(nlp):
+    found = relations(nlp, "記事\n\nAllan は株式会社サンプル商事で働き、顧客が Docker を本番環境で利用するための支援をしています。")
+    assert not any(p == "uses" for _, p, _ in found)
+
+
+def test_a_bullet_about_a_company_owns_the_bullets_under_it(nlp):
+    text = ("記事\n\n1. ジョブ基盤の話\n  • クックパッドにおけるバッチ実行環境の話です。\n"
+            "  • キューから取り出したジョブを Amazon ECS のクラスタで動かし、足りなければ EC2 を足す。\n\n次の話題\n\nAWS Lambda の新機能。\n")
+    found = relations(nlp, text)
+    assert {("org:クックパッド", "uses", "svc:ecs"), ("org:クックパッド", "uses", "svc:ec2")} <= found
+    assert ("org:クックパッド", "uses", "svc:lambda") not in found
+
+
+def test_a_company_talk_about_its_own_system_gives_uses_from_its_section(nlp):
+    text = ("AWS Summit Tokyo 2019 参加レポート\n\nメルカリ の 大規模 IaaS 活用の実践\n\n"
+            "アプリは全て EC2 上で動かし、前段には ALB を置いているそうです。\n"
+            "監視に CloudWatch は使わず自前で実装していました。\n")
+    found = relations(nlp, text)
+    assert {("org:メルカリ", "uses", "svc:ec2"), ("org:メルカリ", "uses", "svc:alb")} <= found
+    assert ("org:メルカリ", "uses", "svc:cloudwatch") not in found

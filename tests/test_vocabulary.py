@@ -42,3 +42,14 @@ def test_dated_events_take_city_and_year(vocabulary):
 def test_catalogue_services_carry_their_boto_client(vocabulary):
     assert vocabulary.terms["svc:appmesh"].boto == "appmesh"
     assert vocabulary.terms["svc:fargate"].boto is None
+
+
+@pytest.mark.parametrize("typo, term", [("fluetnd", "tech:fluentd"), ("Kuberentes", "tech:kubernetes"),
+                                        ("Terrafrom", "tech:terraform"), ("Atrantis", "tech:atlantis")])
+def test_long_names_one_edit_off_are_near_misses(vocabulary, typo, term):
+    assert [m.term.id for m in vocabulary.find_near_misses(f"ログ転送に{typo}を使う")] == [term]
+
+
+@pytest.mark.parametrize("text", ["Lambada", "Athena2", "atrantis", "Fluentd", "Kubernetes-ish", "S3 と EC2"])
+def test_short_known_or_wrongly_cased_words_are_not_near_misses(vocabulary, text):
+    assert vocabulary.find_near_misses(text) == []

@@ -1,6 +1,8 @@
 import spacy
 
-from graphbuild.vocabulary_ruler import MENTIONS_KEY, RULE_PREFIX
+import pytest
+
+from graphbuild.vocabulary_ruler import FUZZY_PREFIX, MENTIONS_KEY, RULE_PREFIX
 
 
 def blank_with_ruler():
@@ -22,3 +24,13 @@ def test_rules_fill_gaps_the_vocabulary_leaves():
     assert kb["@someone"].startswith(RULE_PREFIX + "handle")
     assert kb["Amazon Foobar"] == RULE_PREFIX + "amazon-name|Amazon Foobar"
     assert any(k.startswith("株式会社サンプル商事") for k in kb)
+
+
+@pytest.mark.model
+def test_a_misspelt_name_is_found_as_fuzzy_but_a_dictionary_word_is_not(nlp):
+    from tests.conftest import make_doc
+
+    _, doc = make_doc(nlp, "記事\n\nログは fluetnd で集め、Container の数を増やした。")
+    kb = {s.text: s.kb_id_ for s in doc.spans[MENTIONS_KEY]}
+    assert kb["fluetnd"] == FUZZY_PREFIX + "tech:fluentd"
+    assert "Container" not in kb  # one edit from containerd, but Sudachi knows the English word
