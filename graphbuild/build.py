@@ -11,7 +11,8 @@ from spacy.language import Language
 from tqdm import tqdm
 
 from graphbuild.errors import GraphbuildError, InputError
-from graphbuild.export import write_extraction_json, write_html, write_turtle
+from graphbuild.export import write_extraction_json, write_turtle
+from graphbuild.html_map import write_html
 from graphbuild.extract import extract
 from graphbuild.ingest import find_posts, read_document
 from graphbuild.nlp import load_pipeline, process_one

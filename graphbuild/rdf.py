@@ -134,14 +134,23 @@ def _set_max(g: Graph, node: URIRef, prop: URIRef, value: float) -> None:
 def to_networkx(g: Graph) -> nx.MultiDiGraph:
     """Entities (and documents) as nodes, relations as edges keyed by relation name.
 
-    Node attributes: `type`, `label`; edge attributes: `relation`, `weight` (number of
-    supporting evidence spans), `evidence` (up to three quoted sentences).
+    Node attributes: `type`, `label`, `labels` (other spellings), `candidate`, `evidence`
+    ([post, sentence] pairs), `documents` (where it is mentioned); edge attributes: `relation`, `weight` (number of supporting
+    evidence spans), `evidence` (up to three quoted sentences).
     """
     G = nx.MultiDiGraph()
+    posts = {doc: str(g.value(doc, GB.sourcePath) or g.value(doc, RDFS.label) or doc)
+             for doc in g.subjects(RDF.type, GB.Document)}
     for cls, type_ in list(CLASS_TYPE.items()) + [(GB.Document, "Document")]:
         for node in g.subjects(RDF.type, cls):
             label = g.value(node, SKOS.prefLabel) or g.value(node, RDFS.label) or node
-            G.add_node(str(node), type=type_, label=str(label), candidate=(node, RDF.type, GB.CandidateService) in g)
+            mentions = list(g.objects(node, GB.mentionedIn))
+            evidence = sorted({(posts.get(g.value(m, GB.inDocument), ""), str(g.value(m, GB.sentence))) for m in mentions})
+            G.add_node(str(node), type=type_, label=str(label),
+                       labels=sorted(str(a) for a in g.objects(node, SKOS.altLabel)),
+                       candidate=(node, RDF.type, GB.CandidateService) in g,
+                       evidence=[list(pair) for pair in evidence[:10]],
+                       documents=sorted({str(g.value(m, GB.inDocument)) for m in mentions}))
     for name, pred in PREDICATE.items():
         for s, o in g.subject_objects(pred):
             if str(s) in G and str(o) in G:

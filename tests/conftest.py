@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,54 @@ def make_doc(nlp, text: str):
 
     document = document_from_text(text)
     return document, process_one(nlp, document)
+
+
+ARTIFACTS = REPO / "test-artifacts"  # screenshots and other files a reader of a CI run looks at
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--host-resolver-rules=MAP * ~NOTFOUND"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium under Playwright; skipped when absent, a failure in CI."""
+    import shutil
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Debian's chromium (apt-get install chromium)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def chromium_page(browser):
+    """A page that records console errors, page errors, alerts and every request that is not a local file
+    (those are blocked): `page.errors`, `window.__alerts`, `page.requests_out`."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.errors, page.requests_out = [], []
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "blob:")):
+            r.continue_()
+        else:
+            page.requests_out.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page.add_init_script("window.__alerts = []; window.alert = window.confirm = window.prompt ="
+                         " function (m) { window.__alerts.push(String(m)); };")
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("dialog", lambda d: (page.errors.append("dialog: " + d.message), d.dismiss()))
+    try:
+        yield page
+    finally:
+        context.close()
