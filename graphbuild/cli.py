@@ -102,17 +102,11 @@ def evaluate(gold_dir: Path, errors: bool, paths: tuple[Path, ...]) -> None:
 @click.argument("graph", type=click.Path(path_type=Path))
 def validate(graph: Path) -> None:
     """Check GRAPH (Turtle) against the SHACL shapes; exit 1 when it does not conform."""
-    from graphbuild.errors import InputError
-    from graphbuild.export import read_turtle
+    from graphbuild.export import read_turtle_checked
     from graphbuild.validate import validate_graph
 
     try:
-        try:
-            g = read_turtle(graph)
-        except FileNotFoundError as e:
-            raise InputError(graph, "no such file") from e
-        except Exception as e:  # rdflib raises its parser's own exception types
-            raise InputError(graph, f"is not valid Turtle ({type(e).__name__}: {e})") from e
+        g = read_turtle_checked(graph)
         conforms, report = validate_graph(g)
     except GraphbuildError as e:
         _fail(e)
@@ -124,3 +118,46 @@ def validate(graph: Path) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--top", default=10, show_default=True, help="How many entities to list per type.")
+def stats(graph: Path, top: int) -> None:
+    """Print counts per type and relation in GRAPH (Turtle), and the top entities of each type."""
+    from graphbuild.export import read_turtle_checked
+    from graphbuild.rdf import to_networkx
+    from graphbuild.stats import graph_stats
+
+    try:
+        g = read_turtle_checked(graph)
+    except GraphbuildError as e:
+        _fail(e)
+    click.echo(graph_stats(to_networkx(g), triples=len(g), top=top).format())
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback exposes the graph to the network.")
+@click.option("--port", default=3030, show_default=True)
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds a query may run.")
+@click.option("--limit", default=10_000, show_default=True, help="Most rows (or triples) in one answer.")
+def serve(graph: Path, host: str, port: int, timeout: float, limit: int) -> None:
+    """Serve GRAPH (Turtle) as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
+    from graphbuild.query import load_store
+    from graphbuild.serve import make_server
+
+    try:
+        store = load_store(graph)
+    except GraphbuildError as e:
+        _fail(e)
+    server = make_server(store, host, port, timeout, limit)
+    click.echo(f"graphbuild: {len(store)} triples from {graph}; SPARQL at http://{host}:{server.server_port}/sparql "
+               f"(query page at /; Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -16,6 +16,8 @@ from typing import IO
 
 from rdflib import Graph
 
+from graphbuild.errors import InputError
+
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to `path` so that readers see either the old file or the new one, never a mix."""
     path = Path(path)
@@ -57,6 +59,18 @@ def read_turtle(source: str | os.PathLike | IO) -> Graph:
     g = Graph()
     g.parse(source, format="turtle")
     return g
+
+
+def read_turtle_checked(path: str | os.PathLike) -> Graph:
+    """`read_turtle` for a file a user named: a missing or broken file is an InputError naming it."""
+    try:
+        return read_turtle(path)
+    except FileNotFoundError as e:
+        raise InputError(path, "no such file") from e
+    except OSError as e:
+        raise InputError(path, f"cannot be read ({e.strerror or e})") from e
+    except Exception as e:  # rdflib raises its parser's own exception types
+        raise InputError(path, f"is not valid Turtle ({type(e).__name__}: {e})") from e
 
 
 def write_rdf(g: Graph, target: str | os.PathLike | IO, format: str) -> None:

@@ -49,7 +49,7 @@ def run_query(store: ox.Store, query: str) -> QueryResult:
         result = store.query(query)
     except SyntaxError as e:
         raise QueryError(f"the query does not parse: {e}") from e
-    if isinstance(result, bool):
+    if isinstance(result, (bool, ox.QueryBoolean)):
         return QueryResult(["ask"], [["true" if result else "false"]])
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError("only SELECT and ASK queries print as tables")

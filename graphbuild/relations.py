@@ -33,6 +33,7 @@ CASE_STUDY = re.compile(r"事例|導入|ケーススタディ|case study", re.IG
 CASE_STUDY_TITLE = re.compile(r"事例|導入|活用|利用|採用|移行|ケーススタディ|case study|での|における", re.IGNORECASE)
 TOPIC_MARK = re.compile(r"^\s*(における|に於ける|では|での|の事例|が(導入|採用|利用|運用|開発))")
 AWS_ITSELF = ("org:amazonwebservices",)
+CARRY_SENTENCES = 3  # how far a first-person subject carries in a paragraph
 FIRST_PERSON = re.compile(r"弊社|当社|自社|私たち|我々|うちの|私のチーム|チームでは")
 REPORT_CUES = re.compile(r"参加|開催|行われ|レポート|聴講|登壇|セッション")
 SELF_INTRO = re.compile(r"です[。!！]?\s*$|と申します|^書いた人|^著者")
@@ -146,15 +147,17 @@ class RelationExtractor:
         """The writer: a self-introduction near the top, a Hatena image id, or "@x の所感"."""
         found: list[FoundRelation] = []
         lines = split_lines(doc.text)
-        for line in lines[:12]:
-            if not SELF_INTRO.search(line.text):
+        intro_end = lines[min(11, len(lines) - 1)].end if lines else 0
+        intro_sentences = [(start, end) for start, end in sentence_bounds(doc.text) if end <= intro_end]
+        for start, end in intro_sentences:
+            if not SELF_INTRO.search(doc.text[start:end]):
                 continue
-            in_line = [(s, r) for s, r in mentions if line.start <= s.start_char < line.end]
-            people = [(s, r) for s, r in in_line if r.type == "Person"]
+            in_sentence = [(s, r) for s, r in mentions if start <= s.start_char < end]
+            people = [(s, r) for s, r in in_sentence if r.type == "Person"]
             if people:
-                for span, ref in in_line:
+                for span, ref in in_sentence:
                     if ref.type in ("Person", "Company") and span.start_char <= people[-1][0].start_char:
-                        found.append(FoundRelation(None, "authoredBy", ref, line.start, line.end, "self-intro", 0.8))
+                        found.append(FoundRelation(None, "authoredBy", ref, start, end, "self-intro", 0.8))
                 break
         for pattern, method in ((HATENA_IMAGE, "image-id"), (AUTHOR_NOTE, "author-note")):
             m = pattern.search(doc.text)
@@ -185,8 +188,15 @@ class RelationExtractor:
                 owned_talks.append(((start, end), owner))
                 if CASE_STUDY_TITLE.search(talk.name):
                     blocks.append(((start, end), owner))
-        for start, end in sentence_bounds(text):
+        # A prose sentence just after one that says 弊社/私たち, in the same paragraph, keeps that subject.
+        we_paragraph, we_index = -1, -10
+        for index, (start, end) in enumerate(sentence_bounds(text)):
             sentence = text[start:end]
+            paragraph = text.rfind("\n\n", 0, start)
+            carried = (we_paragraph == paragraph and index - we_index <= CARRY_SENTENCES
+                       and not _is_bullet(sentence) and not FIRST_PERSON.search(sentence))
+            if FIRST_PERSON.search(sentence):
+                we_paragraph, we_index = paragraph, index
             inside = [(s, r) for s, r in mentions if start <= s.start_char < end]
             objects = [(s, r) for s, r in inside if r.type in ("Service", "Technology")]
             if not objects:
@@ -203,12 +213,16 @@ class RelationExtractor:
                 subjects, method, confidence = [talk_owner], "own-talk", 0.55
             elif author_orgs and cued and (FIRST_PERSON.search(sentence) or start < _intro_end(text)):
                 subjects, method, confidence = author_orgs, "first-person", 0.6
+            elif author_orgs and carried:
+                subjects, method, confidence = author_orgs, "first-person-paragraph", 0.5
             else:
                 continue
             for span, obj in objects:
                 if _negated(doc, span, mentions):
                     continue
                 if method == "sentence" and _done_by_someone_else(span, [s for s, _ in company_spans]):
+                    continue
+                if method == "first-person-paragraph" and not _used_by_its_verb(span):
                     continue
                 for subject in subjects:
                     found.append(FoundRelation(subject, "uses", obj, start, end, method, confidence))
@@ -245,6 +259,12 @@ def _negated_by_parse(span: Span) -> bool:
             return False
         verb = _governing_verb(verb.head)
     return False
+
+
+def _used_by_its_verb(span: Span) -> bool:
+    """The verb that takes the object is itself a use cue ("Aurora に移行し", not "Kubernetes も検討し")."""
+    verb = _governing_verb(span.root)
+    return any(cue in verb.lemma_ or cue in verb.text for cue in USE_CUES)
 
 
 def _governing_verb(token: Token) -> Token:

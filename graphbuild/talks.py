@@ -180,6 +180,7 @@ def talk_title(text: str) -> str:
 
 
 def _title_text(text: str) -> str:
+    text = re.sub(r"^\s*#{1,6}\s+", "", text)  # a Markdown heading's marks are not part of the title
     slot = TIME_SLOT.match(text)
     if slot:
         text = slot.group(1)

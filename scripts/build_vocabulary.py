@@ -42,6 +42,21 @@ def botocore_services() -> list[dict]:
     return services
 
 
+def display_name(full: str) -> str:
+    """A reader's name for a botocore full name: "AWSServerlessApplicationRepository" is
+    "AWS Serverless Application Repository", "AWSKendraFrontendService" "AWS Kendra"."""
+    if full.endswith("SageMaker Service"):
+        return full[: -len(" Service")]
+    m = re.fullmatch(r"(AWS|Amazon)([A-Z][A-Za-z0-9]+)", full)
+    if not m:
+        return full
+    words = re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", m.group(2))
+    words = ["API" if w == "Api" else w for w in words]
+    if words[-2:] == ["Frontend", "Service"]:
+        words = words[:-2]
+    return " ".join([m.group(1), *words])
+
+
 def bare_forms(name: str) -> list[str]:
     """'Amazon Simple Queue Service' -> itself, 'Simple Queue Service', 'AWS Simple Queue Service'."""
     name = VERSION.sub("", name.strip())
@@ -64,8 +79,7 @@ def service_entries(curated: dict) -> list[dict]:
                 if len(form) < 4:
                     continue  # "MQ", "RAM", "PI": too short to trust unless curated
                 (exact if form.isupper() and len(form) <= 5 else labels).append(form)
-        entries[client] = {"id": f"svc:{client}", "type": "Service",
-                           "name": re.sub(r"\s+Service$", "", svc["full"]) if svc["full"].endswith("SageMaker Service") else svc["full"],
+        entries[client] = {"id": f"svc:{client}", "type": "Service", "name": display_name(svc["full"]),
                            "boto": client, "labels": labels, "exact": exact, "source": "botocore"}
     for key, extra in curated.items():
         entry = entries.setdefault(key, {"id": f"svc:{key}", "type": "Service", "name": extra.get("name", key),

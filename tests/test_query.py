@@ -1,9 +1,12 @@
+from pathlib import Path
+
 import pytest
 
 from graphbuild.errors import QueryError
 from graphbuild.export import write_turtle
 from graphbuild.query import format_result, load_store, read_query, run_query
 from graphbuild.rdf import to_rdf
+from tests.conftest import REPO
 from tests.test_rdf import record
 
 
@@ -30,3 +33,67 @@ def test_saved_query_file_is_read(tmp_path):
 def test_bad_query_is_a_query_error(store):
     with pytest.raises(QueryError, match="does not parse"):
         run_query(store, "SELECT WHERE {")
+
+
+QUERIES = REPO / "ontology" / "queries"
+
+
+def saved(sample_build, name):
+    _, out = sample_build
+    return run_query(load_store(out / "graph.ttl"), read_query(str(QUERIES / f"{name}.rq")))
+
+
+@pytest.mark.model
+def test_candidate_services_lists_the_uncatalogued_amazon_name(sample_build):
+    rows = saved(sample_build, "candidate-services").rows
+    assert [r[0] for r in rows] == ["Amazon CodeGuru"] and "CodeGuru" in rows[0][1]
+
+
+@pytest.mark.model
+def test_co_mentioned_services_pairs_services_of_one_talk(sample_build):
+    rows = saved(sample_build, "co-mentioned-services").rows
+    pairs = {(a, b) for a, b, _ in rows}
+    assert {("AWS App Mesh", "AWS X-Ray"), ("AWS AppSync", "Amazon DynamoDB")} <= pairs
+    assert all(a < b for a, b in pairs)  # each pair once
+    counts = [int(n) for _, _, n in rows]
+    assert counts == sorted(counts, reverse=True)
+
+
+@pytest.mark.model
+def test_companies_using_fargate(sample_build):
+    rows = saved(sample_build, "companies-using-service").rows
+    assert {r[0] for r in rows} == {"サンプルメディア", "ヤマブキ物流"}
+    assert all("Fargate" in r[1] for r in rows)
+
+
+@pytest.mark.model
+def test_services_used_by_company_follows_the_case_study_and_skips_the_negated_one(sample_build):
+    rows = saved(sample_build, "services-used-by-company").rows
+    used = {r[1] for r in rows if r[0] == "ヤマブキ物流"}
+    assert used == {"AWS Fargate", "AWS Lambda", "Amazon Aurora", "Amazon Elastic Container Service",
+                    "Amazon Simple Queue Service"}  # "EKS は使わず" is not a use
+
+
+@pytest.mark.model
+def test_talks_mentioning_app_mesh_at_summit_tokyo_2019(sample_build):
+    rows = saved(sample_build, "talks-mentioning-service").rows
+    assert [(r[1], r[2]) for r in rows] == [("マイクロサービスの通信をどう見える化するか",
+                                             "AWS Summit Tokyo 2019 コンテナ系セッションの聴講メモ")]
+
+
+@pytest.mark.model
+def test_talks_per_event(sample_build):
+    rows = saved(sample_build, "talks-per-event").rows
+    assert {(e, int(n)) for e, n in rows} == {("AWS Summit Tokyo 2019", 2), ("AWS re:Invent 2019", 2),
+                                              ("serverless.tokyo #7", 2)}
+
+
+def test_every_saved_query_has_a_test_here():
+    tested = {line.split('"')[1] for line in Path(__file__).read_text(encoding="utf-8").splitlines()
+              if line.strip().startswith(("rows = saved(", "saved(")) and '"' in line}
+    assert tested == {p.stem for p in QUERIES.glob("*.rq")}
+
+
+def test_ask_prints_true_or_false(store):
+    assert run_query(store, "ASK { ?s ?p ?o }").rows == [["true"]]
+    assert run_query(store, "ASK { <urn:none> ?p ?o }").rows == [["false"]]
