@@ -57,6 +57,11 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             if strict:
                 raise
             report.skipped.append((str(path), getattr(e, "reason", str(e))))
+        except Exception as e:  # a bug of ours on an odd post must not cost the other posts
+            if strict:
+                raise
+            report.skipped.append((str(path), f"extraction failed ({type(e).__name__}: {e}); "
+                                              "please report this as a graphbuild bug"))
     if not report.extractions:
         reasons = "; ".join(f"{path}: {reason}" for path, reason in report.skipped)
         raise InputError(", ".join(map(str, paths)), f"no post could be read, nothing written ({reasons})")
@@ -65,7 +70,10 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
 
 
 def write_outputs(report: BuildReport) -> None:
+    """Write the extractions, then the map, then the graph, each file atomically."""
     out = report.out_dir
+    for stale in [*out.glob(".graph.*.tmp"), *out.glob("extractions/.*.tmp")]:
+        stale.unlink(missing_ok=True)  # left by a build that was killed while writing
     graph = to_rdf(report.extractions)
     report.triples = len(graph)
     for ex in report.extractions:

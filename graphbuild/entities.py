@@ -93,10 +93,14 @@ def slug(name: str) -> str:
 
 
 def _line_of(span: Span) -> str:
-    text = span.doc.text
-    start = text.rfind("\n", 0, span.start_char) + 1
-    end = text.find("\n", span.end_char)
-    return text[start:end if end >= 0 else len(text)]
+    """The line around `span`, found token by token (`doc.text` rebuilds the whole text on each call)."""
+    doc = span.doc
+    start, end = span.start, span.end
+    while start > 0 and "\n" not in doc[start - 1].text_with_ws:
+        start -= 1
+    while end < len(doc) and "\n" not in doc[end - 1].text_with_ws:
+        end += 1
+    return doc[start:end].text.rstrip("\n")
 
 
 def _plausible_ner_name(text: str, type_: str) -> bool:
@@ -118,14 +122,15 @@ def _plausible_ner_name(text: str, type_: str) -> bool:
 def collect_mentions(doc: Doc, vocabulary: Vocabulary) -> list[tuple[Span, EntityRef]]:
     """Every mention in `doc` with its entity: vocabulary and rule spans, then NER spans around them."""
     found: list[tuple[Span, EntityRef]] = []
-    taken: list[tuple[int, int]] = []
+    text = doc.text
+    taken = bytearray(len(text) + 1)  # 1 where a kept mention covers the character
     for span in list(doc.spans.get("graphbuild_mentions", [])) + list(doc.ents):
-        if any(span.start_char < e and s < span.end_char for s, e in taken):
+        if any(taken[span.start_char:span.end_char]):
             continue
         ref = resolve_span(span, vocabulary)
-        if ref is not None and not (ref.type == "Company" and is_site_caption(doc.text, span.start_char, span.end_char)):
+        if ref is not None and not (ref.type == "Company" and is_site_caption(text, span.start_char, span.end_char)):
             found.append((span, ref))
-            taken.append((span.start_char, span.end_char))
+            taken[span.start_char:span.end_char] = b"\x01" * (span.end_char - span.start_char)
     return sorted(found, key=lambda pair: pair[0].start_char)
 
 

@@ -91,7 +91,9 @@ def _options(big: bool) -> dict:
 def layout_positions(G: nx.Graph, scale: float = 1500.0) -> dict[str, tuple[float, float]]:
     """Positions for a big graph in about a second: a spring layout of the best-connected
     nodes, then every other node on a small ring around its best-placed neighbour."""
-    simple = nx.Graph(G)
+    simple = nx.Graph()  # sorted, so that the same graph gets the same picture in every process
+    simple.add_nodes_from(sorted(G))
+    simple.add_edges_from(sorted((min(a, b), max(a, b)) for a, b in G.edges() if a != b))
     degree = dict(simple.degree())
     by_degree = sorted(simple, key=lambda n: (-degree[n], n))
     backbone = simple.subgraph(by_degree[:BACKBONE_SIZE])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,6 +21,9 @@ from graphbuild.errors import InputError
 POST_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 # Sudachi refuses input over 49,149 bytes; stay well under it.
 MAX_CHUNK_BYTES = 40_000
+# A longer "post" is a dump: GiNZA would spend many minutes on it.
+MAX_POST_CHARS = 1_000_000
+MAX_POST_BYTES = 8 * MAX_POST_CHARS
 
 
 @dataclass(frozen=True)
@@ -34,24 +38,41 @@ class Document:
 
 
 def find_posts(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders into the sorted list of post files below them."""
+    """Expand files and folders into the sorted list of post files below them.
+
+    Anything in a folder with a post's suffix is listed, even when it cannot be read (a
+    broken link, a pipe), so that `read_document` reports it rather than it vanishing.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in POST_SUFFIXES)
-        elif path.is_file():
+            found.extend(p for p in sorted(path.rglob("*"))
+                         if p.suffix.lower() in POST_SUFFIXES and not p.is_dir() and not _hidden(p, path))
+        elif path.exists() or path.is_symlink():
             found.append(path)
         else:
             raise InputError(path, "no such file or folder")
     return found
 
 
+def _hidden(path: Path, root: Path) -> bool:
+    """Dot files and dot folders (editor backups, .git) are not posts."""
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
 def read_document(path: str | Path) -> Document:
     """Read one post; raise `InputError` naming the file when it cannot be used."""
     path = Path(path)
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(path, "is not a regular file (a pipe, device or socket)")
+        if info.st_size > MAX_POST_BYTES:
+            raise InputError(path, f"is {info.st_size:,} bytes, over the {MAX_POST_BYTES:,}-byte limit for one post")
         data = path.read_bytes()
+    except FileNotFoundError as e:
+        raise InputError(path, "is a broken link" if path.is_symlink() else "no longer exists") from e
     except OSError as e:
         raise InputError(path, f"cannot be read ({e.strerror or e})") from e
     text = decode(data, path)
@@ -62,6 +83,10 @@ def read_document(path: str | Path) -> Document:
     text = clean_text(text)
     if not text.strip():
         raise InputError(path, "contains no text")
+    if len(text) > MAX_POST_CHARS:
+        raise InputError(path, f"is {len(text):,} characters, over the {MAX_POST_CHARS:,}-character limit for one post "
+                               "(at about 2,500 characters a second it would take "
+                               f"{len(text) / 2500 / 60:.0f} minutes; split it into posts)")
     title = title or first_line(text)
     return Document(id=document_id(text), name=path.stem, title=title, source=str(path), text=text)
 
@@ -93,9 +118,13 @@ def decode(data: bytes, path: Path) -> str:
     except UnicodeDecodeError:
         pass
     best = from_bytes(data).best()
-    if best is None:
-        raise InputError(path, "is not text in any encoding graphbuild can detect")
-    return str(best)
+    if best is not None:
+        return str(best)
+    # UTF-8 with a few broken bytes (a cut-off last character, a stray byte) is still the post
+    text = data.decode("utf-8-sig", errors="replace")
+    if text.count("\ufffd") <= max(10, len(text) // 1000):
+        return text
+    raise InputError(path, "looks like a binary file (it is not text in any encoding graphbuild can detect)")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

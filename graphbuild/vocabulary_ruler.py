@@ -9,6 +9,7 @@ NER's (which keeps only the entities around them), and keeps every match in
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from typing import Iterable
 
 from spacy.language import Language
@@ -86,9 +87,11 @@ def _in_dictionary(doc: Doc, start: int, end: int) -> bool:
 
 def _split_tokens_at(doc: Doc, offsets: set[int]) -> None:
     """Split every token that an offset falls inside, so matches align with tokens."""
+    ordered = sorted(offsets)
     with doc.retokenize() as retokenizer:
         for token in doc:
-            cuts = sorted(o - token.idx for o in offsets if token.idx < o < token.idx + len(token.text))
+            lo, hi = token.idx, token.idx + len(token.text)
+            cuts = [o - lo for o in ordered[bisect_right(ordered, lo):bisect_left(ordered, hi)]]
             if not cuts:
                 continue
             bounds = [0, *cuts, len(token.text)]

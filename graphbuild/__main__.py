@@ -1,0 +1,5 @@
+"""`python -m graphbuild ...` is the `graphbuild` command."""
+
+from graphbuild.cli import main
+
+main()

@@ -1,0 +1,145 @@
+"""The main job under stress: hostile inputs, repeated builds, and builds killed at random points."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graphbuild.build import SAMPLE_CORPUS, build
+from graphbuild.errors import InputError
+from graphbuild.export import read_turtle
+from graphbuild.validate import validate_graph
+from tests.hostile_corpus import expected_skips, write_hostile_corpus
+
+pytestmark = pytest.mark.model
+
+
+def assert_valid_rdf(path: Path) -> None:
+    """Parse with two strict parsers of their own (pyoxigraph, and raptor's rapper when present) and check the shapes."""
+    data = path.read_bytes()
+    assert list(ox.parse(data, format=ox.RdfFormat.TURTLE))
+    rapper = shutil.which("rapper")
+    if rapper is None and os.environ.get("CI"):
+        pytest.fail("CI needs rapper (apt-get install raptor2-utils)")
+    if rapper is not None:
+        run = subprocess.run([rapper, "-i", "turtle", "-c", str(path)], capture_output=True, text=True)
+        assert run.returncode == 0 and "error" not in run.stderr.lower(), run.stderr
+    conforms, report = validate_graph(read_turtle(path))
+    assert conforms, report
+
+
+@pytest.fixture(scope="module")
+def hostile_build(nlp, tmp_path_factory):
+    corpus = write_hostile_corpus(tmp_path_factory.mktemp("hostile") / "corpus")
+    out = tmp_path_factory.mktemp("hostile-out")
+    return build([corpus], out, nlp=nlp, progress=False), corpus, out
+
+
+def test_hostile_corpus_builds_with_a_clear_message_for_every_skipped_file(hostile_build):
+    report, corpus, out = hostile_build
+    inputs = [p for p in corpus.iterdir() if not p.name.startswith(".") and not p.is_dir()]
+    assert len(inputs) >= 50
+    skipped = {Path(path).name: reason for path, reason in report.skipped}
+    assert len(report.extractions) + len(skipped) == len(inputs)  # every input built or reported
+    expected = expected_skips()
+    assert set(skipped) == set(expected), skipped
+    for name, word in expected.items():
+        assert word in skipped[name], (name, skipped[name])
+    assert not any("bug" in reason for reason in skipped.values())  # no extraction crashed
+    summary = report.summary()
+    assert all(name in summary for name in skipped)
+
+
+def test_hostile_corpus_gives_valid_rdf_and_a_safe_map(hostile_build):
+    report, _, out = hostile_build
+    assert_valid_rdf(out / "graph.ttl")
+    page = (out / "graph.html").read_text(encoding="utf-8")
+    for raw in ("<img src=x onerror", "<script>alert", "</script><script>"):
+        assert raw not in page
+    names = {e.name for ex in report.extractions for e in ex.entities}
+    assert any("onerror" in n for n in names)  # the hostile name is in the graph, as text
+
+
+def test_strict_build_stops_at_the_first_bad_file(nlp, tmp_path):
+    corpus = tmp_path / "posts"
+    corpus.mkdir()
+    (corpus / "a-empty.txt").write_bytes(b"")
+    (corpus / "b-good.txt").write_text("AWS Lambda の話。", encoding="utf-8")
+    with pytest.raises(InputError, match="a-empty.txt: is empty"):
+        build([corpus], tmp_path / "out", nlp=nlp, strict=True, progress=False)
+    assert not (tmp_path / "out" / "graph.ttl").exists()
+
+
+def test_a_failed_build_leaves_the_previous_outputs(nlp, tmp_path, sample_build):
+    _, previous = sample_build
+    out = tmp_path / "out"
+    shutil.copytree(previous, out)
+    before = {p.name: p.read_bytes() for p in out.glob("graph.*")}
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "binary.txt").write_bytes(b"\x00\x01\x02")
+    with pytest.raises(InputError, match="nothing written"):
+        build([bad], out, nlp=nlp, progress=False)
+    assert {p.name: p.read_bytes() for p in out.glob("graph.*")} == before
+
+
+def test_two_builds_of_the_same_input_give_identical_bytes(nlp, tmp_path, sample_build):
+    _, first = sample_build
+    second = tmp_path / "again"
+    build(None, second, nlp=nlp, progress=False)
+    for name in ("graph.ttl", "graph.html", *(f"extractions/{p.name}" for p in (first / "extractions").iterdir())):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+KILL_TRIALS = 20
+
+
+def test_a_build_killed_at_any_point_leaves_the_previous_outputs_intact(tmp_path):
+    """Previous outputs come from three sample posts, the killed build would write four: after
+    each SIGKILL, graph.ttl and graph.html are each the old file or the new one, whole."""
+    posts = sorted(SAMPLE_CORPUS.iterdir())
+    old_posts = tmp_path / "old-posts"
+    old_posts.mkdir()
+    for p in posts[:-1]:
+        shutil.copy(p, old_posts / p.name)
+    command = [sys.executable, "-m", "graphbuild", "build", "--quiet", "-o"]
+    old, new = tmp_path / "old", tmp_path / "new"
+    subprocess.run([*command, str(old), str(old_posts)], check=True, capture_output=True)
+    started = time.monotonic()
+    subprocess.run([*command, str(new), str(SAMPLE_CORPUS)], check=True, capture_output=True)
+    full = time.monotonic() - started
+    versions = {name: {(old / name).read_bytes(), (new / name).read_bytes()} for name in ("graph.ttl", "graph.html")}
+    assert all(len(v) == 2 for v in versions.values())
+
+    rng = random.Random(7)
+    # half the kills anywhere, half in the last fifth of the run, where the files are written
+    delays = [rng.uniform(0, full) for _ in range(KILL_TRIALS // 2)] + \
+             [rng.uniform(0.8 * full, 1.05 * full) for _ in range(KILL_TRIALS - KILL_TRIALS // 2)]
+    outcomes = []
+    for n, delay in enumerate(delays):
+        out = tmp_path / f"trial-{n}"
+        shutil.copytree(old, out)
+        process = subprocess.Popen([*command, str(out), str(SAMPLE_CORPUS)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        for name, allowed in versions.items():
+            assert (out / name).read_bytes() in allowed, f"trial {n}: {name} after a kill at {delay:.2f} s"
+        assert_parses(out / "graph.ttl")
+        outcomes.append((out / "graph.ttl").read_bytes() == (new / "graph.ttl").read_bytes())
+    print(f"{KILL_TRIALS} kills over a {full:.1f} s build: {sum(outcomes)} finished the new graph, "
+          f"{len(outcomes) - sum(outcomes)} left the old one")
+
+
+def assert_parses(path: Path) -> None:
+    assert list(ox.parse(path.read_bytes(), format=ox.RdfFormat.TURTLE))
