@@ -21,16 +21,20 @@ from graphbuild.errors import ExtractionError
 from graphbuild.ingest import Document, split_for_sudachi
 
 DOCUMENT_STAGES = ("graphbuild_talks", "graphbuild_relations")
+# GiNZA components whose output nothing in graphbuild reads.  The bunsetu recognizer is
+# also quadratic in sentence length: a list of 500 lines with no "。" took over 10 minutes.
+UNUSED_GINZA_STAGES = ("bunsetu_recognizer",)
 
 
 def load_pipeline(model: str = "ja_ginza", vocabulary_path: str | None = None) -> Language:
-    """`ja_ginza` followed by the vocabulary ruler, then the talk and relation stages.
+    """`ja_ginza` (without the stages nothing reads) followed by the vocabulary ruler,
+    then the talk and relation stages.
 
-    The ruler runs after GiNZA's own stages: it splits tokens at match edges, and
-    GiNZA's bunsetu recognizer fails on a parse made over split tokens.
+    The ruler runs after GiNZA's own stages: it splits tokens at match edges, which
+    GiNZA's stages do not expect.
     """
     try:
-        nlp = spacy.load(model)
+        nlp = spacy.load(model, exclude=list(UNUSED_GINZA_STAGES))
     except OSError as e:
         raise ExtractionError(f"cannot load the spaCy model {model!r}: install it with `pip install {model}`") from e
     nlp.add_pipe("graphbuild_vocabulary", config={"vocabulary_path": vocabulary_path})
@@ -50,7 +54,7 @@ def process_one(nlp: Language, document: Document, batch_size: int = 16) -> Doc:
     stages = [name for name in DOCUMENT_STAGES if name in nlp.pipe_names]
     try:
         docs = list(nlp.pipe(pieces, batch_size=batch_size, disable=stages))
-        for piece in docs:  # GiNZA's per-piece bunsetu data cannot be merged; nothing downstream reads it
+        for piece in docs:  # GiNZA's per-piece data cannot be merged; nothing downstream reads it
             for key in [k for k in piece.user_data if not isinstance(k, tuple)]:
                 del piece.user_data[key]
         doc = Doc.from_docs(docs, ensure_whitespace=False) if len(docs) > 1 else docs[0]

@@ -15,6 +15,7 @@ headed by the company; a negation or contrast next to the object ("ASGは使わ�
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -92,10 +93,11 @@ class RelationExtractor:
 
     def _reported_events(self, doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[tuple[Span, EntityRef]]:
         """Events the post reports on: named in its title, in a heading, or next to 参加/開催/..."""
-        lines = split_lines(doc.text)
+        text = doc.text
+        lines = split_lines(text)
         title_end = lines[0].end if lines else 0
         heading_lines = {(line.start, line.end) for line in lines if len(line.text) <= 60 and "。" not in line.text}
-        sentences = sentence_bounds(doc.text)
+        sentences = sentence_bounds(text)
         chosen: dict[str, tuple[Span, EntityRef]] = {}
         for span, ref in mentions:
             if ref.type != "Event" or ref.key in chosen:
@@ -103,13 +105,14 @@ class RelationExtractor:
             in_title = span.start_char < title_end
             in_heading = any(s <= span.start_char and span.end_char <= e for s, e in heading_lines)
             sentence = _sentence_of(sentences, span.start_char)
-            cued = sentence is not None and REPORT_CUES.search(doc.text[sentence[0]:sentence[1]])
+            cued = sentence is not None and REPORT_CUES.search(text[sentence[0]:sentence[1]])
             if in_title or in_heading or cued:
                 chosen[ref.key] = (span, ref)
         return list(chosen.values())
 
     def _talk_relations(self, doc: Doc, talks: list[tuple[Span, EntityRef]], mentions: list[tuple[Span, EntityRef]],
                         events: list[tuple[Span, EntityRef]]) -> list[FoundRelation]:
+        text = doc.text
         found: list[FoundRelation] = []
         sections = {s.label_: s for s in doc.spans.get(SECTIONS_KEY, [])}
         speakers = list(doc.spans.get(SPEAKERS_KEY, []))
@@ -117,7 +120,8 @@ class RelationExtractor:
         for n, (title, talk) in enumerate(talks):
             label = f"talk{n}"
             section = sections.get(label, title)
-            inside = [(s, r) for s, r in mentions if section.start_char <= s.start_char and s.end_char <= section.end_char]
+            inside = [(s, r) for s, r in _starting_in(mentions, section.start_char, section.end_char)
+                      if s.end_char <= section.end_char]
             own_events = [(s, r) for s, r in inside if r.type == "Event" and s.start_char < title.end_char]
             for span, event in own_events or ([main_event] if main_event else []):
                 found.append(FoundRelation(talk, "partOf", event, title.start_char, title.end_char, "rule", 0.7))
@@ -126,33 +130,34 @@ class RelationExtractor:
                 on_speaker_line = any(l.start_char <= span.start_char < l.end_char for l in speaker_lines)
                 if ref.type in ("Person", "Company") and on_speaker_line:
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "speaker-line", 0.8))
-                elif ref.type == "Company" and self._owns_title(doc, title, span):
+                elif ref.type == "Company" and self._owns_title(text, title, span):
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "title", 0.6))
-                elif ref.type == "Company" and _alone_on_line(doc, span) and span.start_char > title.end_char:
+                elif ref.type == "Company" and _alone_on_line(text, span) and span.start_char > title.end_char:
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "guest-heading", 0.6))
                 if ref.type in ("Service", "Technology", "Company") and not on_speaker_line:
                     found.append(FoundRelation(talk, "mentions", ref, span.start_char, span.end_char, "section", 0.8))
         return found
 
-    def _owns_title(self, doc: Doc, title: Span, span: Span) -> bool:
+    def _owns_title(self, text: str, title: Span, span: Span) -> bool:
         """"DeNA の ...", "gumi が目指す ...": a company opening the title with の/が presents it."""
         if not title.start_char <= span.start_char < title.end_char:
             return False
-        before = talk_title(doc.text[title.start_char:span.start_char])
-        after = doc.text[span.end_char:title.end_char].lstrip()
+        before = talk_title(text[title.start_char:span.start_char])
+        after = text[span.end_char:title.end_char].lstrip()
         host = span.kb_id_ in ("org:amazonwebservices", "org:amazon-com")
         return not before.strip() and after[:1] in ("の", "が") and not host
 
     def _authors(self, doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[FoundRelation]:
         """The writer: a self-introduction near the top, a Hatena image id, or "@x の所感"."""
+        text = doc.text
         found: list[FoundRelation] = []
-        lines = split_lines(doc.text)
+        lines = split_lines(text)
         intro_end = lines[min(11, len(lines) - 1)].end if lines else 0
-        intro_sentences = [(start, end) for start, end in sentence_bounds(doc.text) if end <= intro_end]
+        intro_sentences = [(start, end) for start, end in sentence_bounds(text) if end <= intro_end]
         for start, end in intro_sentences:
-            if not SELF_INTRO.search(doc.text[start:end]):
+            if not SELF_INTRO.search(text[start:end]):
                 continue
-            in_sentence = [(s, r) for s, r in mentions if start <= s.start_char < end]
+            in_sentence = _starting_in(mentions, start, end)
             people = [(s, r) for s, r in in_sentence if r.type == "Person"]
             if people:
                 for span, ref in in_sentence:
@@ -160,7 +165,7 @@ class RelationExtractor:
                         found.append(FoundRelation(None, "authoredBy", ref, start, end, "self-intro", 0.8))
                 break
         for pattern, method in ((HATENA_IMAGE, "image-id"), (AUTHOR_NOTE, "author-note")):
-            m = pattern.search(doc.text)
+            m = pattern.search(text)
             if m:
                 ref = make_ref("Person", m.group(1), method, vocabulary=self.vocabulary)
                 if ref is not None:
@@ -197,7 +202,7 @@ class RelationExtractor:
                        and not _is_bullet(sentence) and not FIRST_PERSON.search(sentence))
             if FIRST_PERSON.search(sentence):
                 we_paragraph, we_index = paragraph, index
-            inside = [(s, r) for s, r in mentions if start <= s.start_char < end]
+            inside = _starting_in(mentions, start, end)
             objects = [(s, r) for s, r in inside if r.type in ("Service", "Technology")]
             if not objects:
                 continue
@@ -218,7 +223,7 @@ class RelationExtractor:
             else:
                 continue
             for span, obj in objects:
-                if _negated(doc, span, mentions):
+                if _negated(text, span, mentions):
                     continue
                 if method == "sentence" and _done_by_someone_else(span, [s for s, _ in company_spans]):
                     continue
@@ -229,21 +234,28 @@ class RelationExtractor:
         return found
 
 
+def _starting_in(mentions: list[tuple[Span, EntityRef]], start: int, end: int) -> list[tuple[Span, EntityRef]]:
+    """The mentions (sorted by offset, as `collect_mentions` gives them) that start in [start, end)."""
+    lo = bisect_left(mentions, start, key=lambda m: m[0].start_char)
+    hi = bisect_left(mentions, end, key=lambda m: m[0].start_char)
+    return mentions[lo:hi]
+
+
 def _is_aws(ref: EntityRef) -> bool:
     """AWS and its local arms describe their own products; that is not a customer using them."""
     return ref.key in AWS_ITSELF or "amazonwebservices" in fold(ref.name) or "アマゾンウェブサービス" in fold(ref.name)
 
 
-def _negated(doc: Doc, span: Span, mentions: list[tuple[Span, EntityRef]]) -> bool:
+def _negated(text: str, span: Span, mentions: list[tuple[Span, EntityRef]]) -> bool:
     """"ASGやCloudWatchを使わず": a negation after the object, or after the list the object opens."""
     end = span.end_char
     starts = {s.start_char: s.end_char for s, _ in mentions}
     while True:
-        gap = re.match(r"\s*(や|、|と|,|・|\(|（)\s*", doc.text[end:end + 4])
+        gap = re.match(r"\s*(や|、|と|,|・|\(|（)\s*", text[end:end + 4])
         if not gap or end + gap.end() not in starts:
             break
         end = starts[end + gap.end()]
-    return bool(NEGATIONS.match(doc.text[end:end + 12])) or _negated_by_parse(span)
+    return bool(NEGATIONS.match(text[end:end + 12])) or _negated_by_parse(span)
 
 
 def _negated_by_parse(span: Span) -> bool:
@@ -253,9 +265,9 @@ def _negated_by_parse(span: Span) -> bool:
     if verb.lemma_ not in USE_VERBS:
         return False
     for _ in range(2):
-        if any(child.dep_ == "aux" and child.lemma_ in ("ない", "ず", "ぬ") for child in verb.children):
+        if any(_dep(child) == "aux" and child.lemma_ in ("ない", "ず", "ぬ") for child in verb.children):
             return True
-        if verb.dep_ != "acl":
+        if _dep(verb) != "acl":
             return False
         verb = _governing_verb(verb.head)
     return False
@@ -278,17 +290,23 @@ def _governing_verb(token: Token) -> Token:
     return token
 
 
+def _dep(token) -> str:
+    """The dependency label without the "_bunsetu" mark GiNZA's parser puts on bunsetu heads
+    (GiNZA's bunsetu recognizer, which graphbuild leaves out, would strip it)."""
+    return token.dep_.removesuffix("_bunsetu")
+
+
 def _done_by_someone_else(span: Span, companies: list[Span]) -> bool:
     """The parse says another subject does the using ("Allan は X で働き、カスタマーが Docker を利用する")."""
     token = span.root
     for _ in range(6):
-        if token.dep_ in ("obj", "obl", "nsubj", "iobj") or token.head is token:
+        if _dep(token) in ("obj", "obl", "nsubj", "iobj") or token.head is token:
             break
         token = token.head
     verb = token.head
     company_tokens = {t.i for c in companies for t in c}
     for child in verb.children:
-        if child.dep_ == "nsubj" and child.i not in {t.i for t in span}:
+        if _dep(child) == "nsubj" and child.i not in {t.i for t in span}:
             subtree = {t.i for t in child.subtree}
             if not subtree & company_tokens and not FIRST_PERSON.search(child.text):
                 return True
@@ -327,18 +345,19 @@ def _sentence_of(sentences: list[tuple[int, int]], offset: int) -> tuple[int, in
     return None
 
 
-def _alone_on_line(doc: Doc, span: Span) -> bool:
-    line_start = doc.text.rfind("\n", 0, span.start_char) + 1
-    line_end = doc.text.find("\n", span.end_char)
-    line_end = len(doc.text) if line_end < 0 else line_end
-    rest = (doc.text[line_start:span.start_char] + doc.text[span.end_char:line_end]).strip()
+def _alone_on_line(text: str, span: Span) -> bool:
+    line_start = text.rfind("\n", 0, span.start_char) + 1
+    line_end = text.find("\n", span.end_char)
+    line_end = len(text) if line_end < 0 else line_end
+    rest = (text[line_start:span.start_char] + text[span.end_char:line_end]).strip()
     return rest in ("", "様", "株式会社", "(株)", "の事例", "事例", "さん")
 
 
 def _company_blocks(doc: Doc, mentions: list[tuple[Span, EntityRef]],
                     talk_starts: list[int]) -> list[tuple[tuple[int, int], EntityRef]]:
     """Case-study blocks: a heading that is a company (or "<company>の事例") and the lines under it."""
-    lines = split_lines(doc.text)
+    text = doc.text
+    lines = split_lines(text)
     blocks = []
     for span, ref in mentions:
         if ref.type != "Company" or ref.key in AWS_ITSELF:
@@ -348,7 +367,7 @@ def _company_blocks(doc: Doc, mentions: list[tuple[Span, EntityRef]],
             continue
         line = lines[index].text
         rest = fold(line.replace(span.text, "", 1))
-        if not (_alone_on_line(doc, span) or (len(line) <= 30 and CASE_STUDY.search(rest) and "。" not in line)):
+        if not (_alone_on_line(text, span) or (len(line) <= 30 and CASE_STUDY.search(rest) and "。" not in line)):
             continue
         end = lines[index].end
         for following in lines[index + 1:index + 40]:
