@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import shutil
@@ -13,10 +14,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from graphbuild.build import SAMPLE_CORPUS, build
 from graphbuild.errors import InputError
-from graphbuild.export import read_turtle
+from graphbuild.export import read_turtle, serialize
+from graphbuild.extract import extract
+from graphbuild.ingest import document_from_text
+from graphbuild.nlp import process_one
+from graphbuild.rdf import to_rdf
 from graphbuild.validate import validate_graph
 from tests.hostile_corpus import expected_skips, write_hostile_corpus
 
@@ -143,3 +150,28 @@ def test_a_build_killed_at_any_point_leaves_the_previous_outputs_intact(tmp_path
 
 def assert_parses(path: Path) -> None:
     assert list(ox.parse(path.read_bytes(), format=ox.RdfFormat.TURTLE))
+
+
+# Pieces a post is made of, so that generated texts hit the vocabulary, the rules and the
+# talk detector as well as arbitrary characters.
+FRAGMENTS = ["AWS Lambda", "Amazon ECS", "ECS", "Fargate", "Amazon Foo{Bar}", "株式会社", "(株)", "様", "さん",
+             "AWS Summit Tokyo 2019", "re:Invent", "「", "」", "@someone", "で採用しています。", "は使わず",
+             "\n", "\n\n", "。", "、", "13:00-13:40 ", "<img src=x onerror=alert(1)>", '"', "\\", "#", " ", "\u3000"]
+post_texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), min_size=1, max_size=30).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=post_texts)
+def test_any_text_gives_a_valid_graph_with_evidence_at_its_offsets_and_the_same_bytes_twice(nlp, text):
+    document = document_from_text(text)
+    assume(document.text.strip())
+    record = extract(document, process_one(nlp, document))
+    for evidence in [m.evidence for m in record.mentions] + [e for r in record.relations for e in r.evidence]:
+        assert document.text[evidence.start:evidence.end] == evidence.text
+        assert evidence.text in evidence.sentence
+    turtle = serialize(to_rdf([record]))
+    assert list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))  # a strict parser of its own accepts it
+    conforms, report = validate_graph(read_turtle(io.BytesIO(turtle)))
+    assert conforms, report
+    again = extract(document, process_one(nlp, document))
+    assert serialize(to_rdf([again])) == turtle
