@@ -15,29 +15,34 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 import graphbuild.relations  # noqa: F401  (registers the factories when no entry point is installed)
+import graphbuild.targeted_ner  # noqa: F401
 import graphbuild.talks  # noqa: F401
 import graphbuild.vocabulary_ruler  # noqa: F401
 from graphbuild.errors import ExtractionError
 from graphbuild.ingest import Document, split_for_sudachi
 
-DOCUMENT_STAGES = ("graphbuild_talks", "graphbuild_relations")
+DOCUMENT_STAGES = ("graphbuild_targeted_ner", "graphbuild_talks", "graphbuild_relations")
 # GiNZA components whose output nothing in graphbuild reads.  The bunsetu recognizer is
 # also quadratic in sentence length: a list of 500 lines with no "。" took over 10 minutes.
 UNUSED_GINZA_STAGES = ("bunsetu_recognizer",)
+# GiNZA's neural stages: loaded but disabled, run by `sentence_analysis` on the sentences
+# that need them (see `targeted_ner` and `relations`).
+ON_DEMAND_GINZA_STAGES = ("tok2vec", "parser", "ner", "morphologizer", "compound_splitter")
 
 
 def load_pipeline(model: str = "ja_ginza", vocabulary_path: str | None = None) -> Language:
-    """`ja_ginza` (without the stages nothing reads) followed by the vocabulary ruler,
-    then the talk and relation stages.
-
-    The ruler runs after GiNZA's own stages: it splits tokens at match edges, which
-    GiNZA's stages do not expect.
+    """Sudachi's tokenizer, the vocabulary ruler, then the NER on cue sentences and the
+    talk and relation stages; GiNZA's neural stages run only where those ask for them.
     """
     try:
         nlp = spacy.load(model, exclude=list(UNUSED_GINZA_STAGES))
     except OSError as e:
         raise ExtractionError(f"cannot load the spaCy model {model!r}: install it with `pip install {model}`") from e
+    for name in ON_DEMAND_GINZA_STAGES:
+        if name in nlp.pipe_names:
+            nlp.disable_pipe(name)
     nlp.add_pipe("graphbuild_vocabulary", config={"vocabulary_path": vocabulary_path})
+    nlp.add_pipe("graphbuild_targeted_ner")
     nlp.add_pipe("graphbuild_talks")
     nlp.add_pipe("graphbuild_relations", config={"vocabulary_path": vocabulary_path})
     return nlp

@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Span, Token
 
 from graphbuild.entities import EntityRef, collect_mentions, make_ref, slug
 from graphbuild.normalize import fold, sentence_bounds
+from graphbuild.sentence_analysis import SentenceAnalyser, window
 from graphbuild.talks import SECTIONS_KEY, SPEAKERS_KEY, TALKS_KEY, split_lines, talk_title
 from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
@@ -59,17 +60,23 @@ if not Doc.has_extension("graphbuild_relations"):
     Doc.set_extension("graphbuild_relations", default=None)
 
 
-@Language.factory("graphbuild_relations", assigns=["doc._.graphbuild_relations"],
-                  requires=["doc.spans"], default_config={"vocabulary_path": None})
-def make_relation_extractor(nlp: Language, name: str, vocabulary_path: str | None) -> "RelationExtractor":
-    return RelationExtractor(Vocabulary.load(vocabulary_path or DEFAULT_PATH))
+@Language.factory("graphbuild_relations", assigns=["doc._.graphbuild_relations"], requires=["doc.spans"],
+                  default_config={"vocabulary_path": None, "parse_stages": ["tok2vec", "parser", "morphologizer"]})
+def make_relation_extractor(nlp: Language, name: str, vocabulary_path: str | None,
+                            parse_stages: list[str]) -> "RelationExtractor":
+    return RelationExtractor(Vocabulary.load(vocabulary_path or DEFAULT_PATH), SentenceAnalyser(nlp, parse_stages))
 
 
 class RelationExtractor:
-    """Finds relations from mentions, talks, lines and sentences; see the module docstring."""
+    """Finds relations from mentions, talks, lines and sentences; see the module docstring.
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    The dependency parse is read only where a `uses` relation is about to be kept, so
+    `parser` parses just those sentences.
+    """
+
+    def __init__(self, vocabulary: Vocabulary, parser: SentenceAnalyser | None = None) -> None:
         self.vocabulary = vocabulary
+        self.parser = parser
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.graphbuild_relations = self.match(doc)
@@ -225,13 +232,27 @@ class RelationExtractor:
             for span, obj in objects:
                 if _negated(text, span, mentions):
                     continue
-                if method == "sentence" and _done_by_someone_else(span, [s for s, _ in company_spans]):
+                parsed = self._parsed(text, (start, end), [span] + [s for s, _ in company_spans])
+                if parsed[0] is not None and _negated_by_parse(parsed[0]):
                     continue
-                if method == "first-person-paragraph" and not _used_by_its_verb(span):
+                if method == "sentence" and parsed[0] is not None and _done_by_someone_else(
+                        parsed[0], [s for s in parsed[1:] if s is not None]):
+                    continue
+                if method == "first-person-paragraph" and parsed[0] is not None and not _used_by_its_verb(parsed[0]):
                     continue
                 for subject in subjects:
                     found.append(FoundRelation(subject, "uses", obj, start, end, method, confidence))
         return found
+
+
+    def _parsed(self, text: str, sentence: tuple[int, int], spans: list[Span]) -> list[Span | None]:
+        """`spans` (the first decides the window) in the parse of their sentence; None outside it or unparsed."""
+        if self.parser is None:
+            return [None] * len(spans)
+        start, end = window(sentence, (spans[0].start_char, spans[0].end_char))
+        parsed = self.parser.analyse([text[start:end]])[0]
+        return [parsed.char_span(s.start_char - start, s.end_char - start, alignment_mode="expand")
+                if start <= s.start_char and s.end_char <= end else None for s in spans]
 
 
 def _starting_in(mentions: list[tuple[Span, EntityRef]], start: int, end: int) -> list[tuple[Span, EntityRef]]:
@@ -255,7 +276,7 @@ def _negated(text: str, span: Span, mentions: list[tuple[Span, EntityRef]]) -> b
         if not gap or end + gap.end() not in starts:
             break
         end = starts[end + gap.end()]
-    return bool(NEGATIONS.match(text[end:end + 12])) or _negated_by_parse(span)
+    return bool(NEGATIONS.match(text[end:end + 12]))
 
 
 def _negated_by_parse(span: Span) -> bool:
