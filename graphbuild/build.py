@@ -1,82 +1,177 @@
-"""The main job: posts in, `graph.ttl`, `graph.html` and one extraction JSON per post out."""
+"""The main job: posts in, `graph.ttl`, `graph.html` and one extraction JSON per post out.
+
+Posts stream through: each is read, looked up in the cache or extracted (here, in worker
+processes or on Dask), added to the graph store and written to a staging folder, and
+then dropped, so memory holds the graph and not the corpus.  The outputs replace the old
+ones only once every post is in, each file atomically, so a failed or killed build
+leaves the previous outputs as they were.
+"""
 
 from __future__ import annotations
 
+import gc
+import os
+import shutil
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from spacy.language import Language
 from tqdm import tqdm
 
-from graphbuild.errors import GraphbuildError, InputError
-from graphbuild.export import write_extraction_json, write_turtle
+from graphbuild.cache import CachedExtractions, ExtractionCache, config_of, pipeline_fingerprint
+from graphbuild.errors import ExtractionError, GraphbuildError, InputError
+from graphbuild.executors import default_jobs, run_extractions
+from graphbuild.export import write_extraction_json
+from graphbuild.graph_store import GraphStore, replace_store
 from graphbuild.html_map import write_html
-from graphbuild.extract import extract
-from graphbuild.ingest import find_posts, read_document
-from graphbuild.nlp import load_pipeline, process_one
-from graphbuild.rdf import to_networkx, to_rdf
+from graphbuild.ingest import Document, find_posts, read_document
+from graphbuild.rdf import to_networkx
 from graphbuild.records import Extraction
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample"
+CACHE_DIR = ".graphbuild-cache"  # inside the output folder unless `cache_dir` says otherwise
+STAGES = ("read", "nlp", "resolution", "rdf", "html", "turtle")
 
 
 @dataclass
 class BuildReport:
     out_dir: Path
-    extractions: list[Extraction] = field(default_factory=list)
+    extractions: CachedExtractions | list[Extraction] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     triples: int = 0
+    cached: int = 0  # posts whose extraction came from the cache
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     def summary(self) -> str:
-        lines = [f"{len(self.extractions)} posts built, {len(self.skipped)} skipped, {self.triples} triples -> {self.out_dir}"]
+        lines = [f"{len(self.extractions)} posts built ({self.cached} from the cache), {len(self.skipped)} skipped, "
+                 f"{self.triples} triples -> {self.out_dir}"]
         lines += [f"  skipped {path}: {reason}" for path, reason in self.skipped]
         return "\n".join(lines)
 
 
 def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language | None = None,
-          strict: bool = False, progress: bool = True) -> BuildReport:
+          strict: bool = False, progress: bool = True, *, jobs: int | None = None, executor: str = "local",
+          scheduler: str | None = None, cache_dir: str | Path | None = None, store_dir: str | Path | None = None,
+          vocabulary_path: str | None = None) -> BuildReport:
     """Build the graph of every post under `paths` (the bundled sample corpus when empty).
 
     A post that cannot be read is reported and skipped (with `strict`, the build stops
-    there).  Outputs are replaced atomically once everything is extracted, so a failed or
-    killed build leaves the previous outputs as they were.
+    there).  Extraction runs in this process when `nlp` is given or `jobs` is 1, else in
+    `jobs` worker processes (all cores by default) or, with `executor="dask"`, on Dask.
+    `store_dir` keeps the graph in a persistent pyoxigraph store instead of memory.
     """
     paths = list(paths or []) or [SAMPLE_CORPUS]
-    report = BuildReport(Path(out_dir))
+    out = Path(out_dir)
     files = find_posts(paths)
     if not files:
         raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found")
-    nlp = nlp or load_pipeline()
-    for path in tqdm(files, desc="extracting", unit="post", disable=not progress, file=sys.stderr):
-        try:
-            document = read_document(path)
-            report.extractions.append(extract(document, process_one(nlp, document)))
-        except GraphbuildError as e:
-            if strict:
-                raise
-            report.skipped.append((str(path), getattr(e, "reason", str(e))))
-        except Exception as e:  # a bug of ours on an odd post must not cost the other posts
-            if strict:
-                raise
-            report.skipped.append((str(path), f"extraction failed ({type(e).__name__}: {e}); "
-                                              "please report this as a graphbuild bug"))
-    if not report.extractions:
-        reasons = "; ".join(f"{path}: {reason}" for path, reason in report.skipped)
-        raise InputError(", ".join(map(str, paths)), f"no post could be read, nothing written ({reasons})")
-    write_outputs(report)
+    cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR,
+                            pipeline_fingerprint(config_of(nlp) if nlp is not None else "", vocabulary_path))
+    if jobs is None:
+        # worker processes pay off when there are posts to share out, not for a rebuild of one
+        jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(files, cache))
+    report = BuildReport(out)
+    keys: list[str] = []
+    started = time.perf_counter()
+    _remove_leftovers(out, store_dir)
+    staging = out / f".extractions.{os.getpid()}.tmp"
+    store_building = Path(store_dir).with_name(f".{Path(store_dir).name}.{os.getpid()}.tmp") if store_dir else None
+    graph = GraphStore(store_building)
+    try:
+        bar = tqdm(total=len(files), desc="extracting", unit="post", disable=not progress, file=sys.stderr)
+
+        def accept(document: Document, extraction: Extraction, cached: bool) -> None:
+            t = time.perf_counter()
+            keys.append(cache.key(document) if cached else cache.put(document, extraction))
+            graph.add(extraction)
+            write_extraction_json(extraction.to_json(evidence=True), staging / f"{extraction.name}.json")
+            report.seconds["rdf"] += time.perf_counter() - t
+            report.cached += cached
+            bar.update()
+
+        def skip(path: str, reason: str) -> None:
+            report.skipped.append((path, reason))
+            bar.update()
+
+        def cache_misses() -> Iterator[Document]:
+            for path in files:
+                t = time.perf_counter()
+                try:
+                    document = read_document(path)
+                except GraphbuildError as e:
+                    if strict:
+                        raise
+                    skip(str(path), getattr(e, "reason", str(e)))
+                    continue
+                finally:
+                    report.seconds["read"] += time.perf_counter() - t
+                extraction = cache.get(document)
+                if extraction is None:
+                    yield document
+                else:
+                    accept(document, extraction, cached=True)
+
+        for document, outcome in run_extractions(cache_misses(), executor, jobs, nlp, vocabulary_path, scheduler):
+            report.seconds["nlp"] += outcome.nlp_seconds
+            report.seconds["resolution"] += outcome.extract_seconds
+            if outcome.extraction is not None:
+                accept(document, outcome.extraction, cached=False)
+            elif strict:
+                raise ExtractionError(f"{document.source}: {outcome.error}")
+            else:
+                skip(document.source, outcome.error or "")
+        bar.close()
+        if not keys:
+            reasons = "; ".join(f"{path}: {reason}" for path, reason in report.skipped)
+            raise InputError(", ".join(map(str, paths)), f"no post could be read, nothing written ({reasons})")
+        report.extractions = CachedExtractions(cache, keys)
+        _write_outputs(report, graph, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if store_building is not None:
+            del graph
+            gc.collect()  # close the store's files before its folder is moved
+            if report.triples and store_building.exists():
+                replace_store(store_building, Path(store_dir))
+            shutil.rmtree(store_building, ignore_errors=True)
+    report.seconds["total"] = time.perf_counter() - started
     return report
 
 
-def write_outputs(report: BuildReport) -> None:
-    """Write the extractions, then the map, then the graph, each file atomically."""
+def _write_outputs(report: BuildReport, graph: GraphStore, staging: Path) -> None:
+    """Finish the graph, then put the extractions, the map and the graph in place, each file atomically."""
     out = report.out_dir
-    for stale in [*out.glob(".graph.*.tmp"), *out.glob("extractions/.*.tmp")]:
-        stale.unlink(missing_ok=True)  # left by a build that was killed while writing
-    graph = to_rdf(report.extractions)
-    report.triples = len(graph)
-    for ex in report.extractions:
-        write_extraction_json(ex.to_json(evidence=True), out / "extractions" / f"{ex.name}.json")
+    t = time.perf_counter()
+    graph.finish()
+    report.seconds["rdf"] += time.perf_counter() - t
+    t = time.perf_counter()
     write_html(to_networkx(graph), out / "graph.html", title=f"graphbuild: {len(report.extractions)} posts")
-    write_turtle(graph, out / "graph.ttl")
+    report.seconds["html"] = time.perf_counter() - t
+    t = time.perf_counter()
+    (out / "extractions").mkdir(parents=True, exist_ok=True)
+    for staged in sorted(staging.glob("*.json")):
+        os.replace(staged, out / "extractions" / staged.name)
+    report.triples = graph.write_turtle(out / "graph.ttl")
+    report.seconds["turtle"] = time.perf_counter() - t
+
+
+def _count_misses(files: list[Path], cache: ExtractionCache) -> int:
+    misses = 0
+    for path in files:
+        try:
+            misses += not cache.path(cache.key(read_document(path))).exists()
+        except GraphbuildError:
+            pass  # reported when the build reads it
+    return misses
+
+
+def _remove_leftovers(out: Path, store_dir: str | Path | None) -> None:
+    """Temporary files and folders of a build that was killed."""
+    for stale in [*out.glob(".graph.*.tmp"), *out.glob("extractions/.*.tmp"), *out.glob(".extractions.*.tmp")]:
+        shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+    if store_dir is not None:
+        for stale in Path(store_dir).parent.glob(f".{Path(store_dir).name}.*.tmp"):
+            shutil.rmtree(stale, ignore_errors=True)

@@ -28,15 +28,37 @@ def _fail(e: Exception) -> None:
               help="Folder for graph.ttl, graph.html and extractions/.")
 @click.option("--strict", is_flag=True, help="Stop at the first post that cannot be read.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool) -> None:
-    """Build the graph of PATHS (files or folders); the bundled sample corpus when none are given."""
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (or Dask workers) for the NLP.  [default: every core]")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Run the per-post NLP here (local) or on Dask distributed.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --executor dask: the scheduler to use (default: a LocalCluster of --jobs workers).")
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of cached extractions.  [default: OUT/.graphbuild-cache]")
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=None,
+              help="Also keep the graph in this pyoxigraph store folder (for `query --store` and `serve --store`).")
+@click.option("--timings", is_flag=True, help="Print the seconds each stage took.")
+def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, jobs: int | None, executor: str,
+          scheduler: str | None, cache_dir: Path | None, store_dir: Path | None, timings: bool) -> None:
+    """Build the graph of PATHS (files or folders); the bundled sample corpus when none are given.
+
+    Posts whose text and pipeline have not changed since the last build come from the cache."""
     from graphbuild.build import build as run_build
 
     try:
-        report = run_build(paths, out_dir, strict=strict, progress=not quiet)
+        report = run_build(paths, out_dir, strict=strict, progress=not quiet, jobs=jobs, executor=executor,
+                           scheduler=scheduler, cache_dir=cache_dir, store_dir=store_dir)
     except GraphbuildError as e:
         _fail(e)
     click.echo(report.summary())
+    if timings:
+        import resource
+
+        click.echo("seconds: " + ", ".join(f"{stage} {s:.2f}" for stage, s in report.seconds.items()))
+        peak = {who: resource.getrusage(which).ru_maxrss / 1024 for who, which in
+                (("this process", resource.RUSAGE_SELF), ("largest worker", resource.RUSAGE_CHILDREN))}
+        click.echo("peak RSS MB: " + ", ".join(f"{who} {mb:.0f}" for who, mb in peak.items()))
     if not report.extractions:
         sys.exit(1)
 
@@ -63,7 +85,7 @@ def extract(file: Path, evidence: bool) -> None:
 @click.argument("query")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 def query(graph: Path, query: str, fmt: str) -> None:
-    """Run a SPARQL QUERY (text or a .rq file) on GRAPH (Turtle) and print the answer."""
+    """Run a SPARQL QUERY (text or a .rq file) on GRAPH (a Turtle file or a --store folder) and print the answer."""
     from graphbuild.query import format_result, load_store, read_query, run_query
 
     try:
@@ -144,7 +166,7 @@ def stats(graph: Path, top: int) -> None:
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds a query may run.")
 @click.option("--limit", default=10_000, show_default=True, help="Most rows (or triples) in one answer.")
 def serve(graph: Path, host: str, port: int, timeout: float, limit: int) -> None:
-    """Serve GRAPH (Turtle) as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
+    """Serve GRAPH (a Turtle file or a --store folder) as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
     from graphbuild.query import load_store
     from graphbuild.serve import make_server
 

@@ -10,28 +10,39 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Iterator
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from graphbuild.errors import InputError
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write `data` to `path` so that readers see either the old file or the new one, never a mix."""
+@contextmanager
+def atomic_file(path: str | os.PathLike) -> Iterator[IO[bytes]]:
+    """A binary file that replaces `path` only when the block ends without an exception,
+    so readers see either the old file or the new one, never a mix."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write `data` to `path` atomically (see `atomic_file`)."""
+    with atomic_file(path) as f:
+        f.write(data)
 
 
 def _write(target: str | os.PathLike | IO, data: bytes) -> None:
@@ -47,12 +58,35 @@ def _write(target: str | os.PathLike | IO, data: bytes) -> None:
 def serialize(g: Graph, format: str = "turtle") -> bytes:
     """The graph in an RDF format; Turtle output is sorted, so the same graph gives the same bytes."""
     if format == "turtle":
-        return _sorted_turtle(g)
+        out = io.BytesIO()
+        write_store_turtle(_as_store(g), out, _prefixes(g))
+        return out.getvalue()
     return g.serialize(format=format, encoding="utf-8")
 
 
 def write_turtle(g: Graph, target: str | os.PathLike | IO) -> None:
     _write(target, serialize(g, "turtle"))
+
+
+def write_store_turtle(store: ox.Store, target: str | os.PathLike | IO, prefixes: dict[str, str]) -> int:
+    """Write a pyoxigraph store as sorted Turtle, subject by subject, without holding the text
+    in memory; returns the number of triples.  Same triples, same bytes, whatever the order
+    they were added in (pyoxigraph's own writer follows its index order, which does not)."""
+    if not hasattr(target, "write"):
+        with atomic_file(target) as f:
+            return write_store_turtle(store, f, prefixes)
+    names = sorted(prefixes.items(), key=lambda item: -len(item[1]))  # the longest namespace wins
+    write = (lambda text: target.write(text.encode("utf-8"))) if not isinstance(target, io.TextIOBase) else target.write
+    write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items())) + "\n")
+    subjects = sorted((row[0] for row in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")), key=_term_key)
+    count = 0
+    for subject in subjects:
+        pairs = sorted(((q.predicate.value, _turtle_term(q.object, names))
+                        for q in store.quads_for_pattern(subject, None, None, ox.DefaultGraph())))
+        lines = [f"    {'a' if p == _RDF_TYPE else _turtle_iri(p, names)} {o}" for p, o in pairs]
+        write(_turtle_term(subject, names) + "\n" + " ;\n".join(lines) + " .\n\n")
+        count += len(pairs)
+    return count
 
 
 def read_turtle(source: str | os.PathLike | IO) -> Graph:
@@ -78,24 +112,43 @@ def write_rdf(g: Graph, target: str | os.PathLike | IO, format: str) -> None:
     _write(target, serialize(g, format))
 
 
-def _sorted_turtle(g: Graph) -> bytes:
-    # rdflib's Turtle writer orders subjects by its own heuristics; a graph without
-    # blank nodes sorted triple by triple is byte-stable across runs and Python versions.
-    prefixes = sorted((p, str(ns)) for p, ns in g.namespaces() if p and str(ns))
-    out = io.StringIO()
-    for prefix, ns in prefixes:
-        out.write(f"@prefix {prefix}: <{ns}> .\n")
-    out.write("\n")
-    by_subject: dict = {}
-    for s, p, o in g:
-        by_subject.setdefault(s, []).append((p, o))
-    nm = g.namespace_manager
-    for s in sorted(by_subject, key=str):
-        pairs = sorted(by_subject[s], key=lambda po: (str(po[0]), po[1].n3()))
-        out.write(s.n3(nm) + "\n")
-        lines = [f"    {p.n3(nm)} {o.n3(nm)}" for p, o in pairs]
-        out.write(" ;\n".join(lines) + " .\n\n")
-    return out.getvalue().encode("utf-8")
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_BARE = {_XSD + "integer": re.compile(r"[+-]?\d+"), _XSD + "decimal": re.compile(r"[+-]?\d*\.\d+"),
+         _XSD + "boolean": re.compile(r"true|false")}
+# a local name that Turtle takes after a prefix as it is (PN_LOCAL without its rarer escapes)
+_LOCAL_NAME = re.compile(r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:(?:[A-Za-z0-9_\-.]|%[0-9A-Fa-f]{2})*(?:[A-Za-z0-9_\-]|%[0-9A-Fa-f]{2}))?")
+
+
+def _term_key(term) -> str:
+    return term.value
+
+
+def _turtle_iri(iri: str, names: list[tuple[str, str]]) -> str:
+    for prefix, ns in names:
+        if iri.startswith(ns) and _LOCAL_NAME.fullmatch(iri[len(ns):]):
+            return f"{prefix}:{iri[len(ns):]}"
+    return f"<{iri}>"
+
+
+def _turtle_term(term, names: list[tuple[str, str]]) -> str:
+    if isinstance(term, ox.NamedNode):
+        return _turtle_iri(term.value, names)
+    if isinstance(term, ox.Literal) and term.language is None:
+        bare = _BARE.get(term.datatype.value)
+        if bare is not None and bare.fullmatch(term.value):
+            return term.value
+    return str(term)  # N-Triples syntax, which Turtle reads as it is
+
+
+def _prefixes(g: Graph) -> dict[str, str]:
+    return {p: str(ns) for p, ns in g.namespaces() if p and str(ns)}
+
+
+def _as_store(g: Graph) -> ox.Store:
+    store = ox.Store()
+    store.load(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return store
 
 
 def write_extraction_json(data: dict, target: str | os.PathLike | IO) -> None:

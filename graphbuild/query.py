@@ -20,7 +20,13 @@ class QueryResult:
 
 
 def load_store(path: str | Path) -> ox.Store:
-    """An in-memory pyoxigraph store holding the Turtle file at `path`."""
+    """A pyoxigraph store of the graph at `path`: a Turtle file, loaded into memory, or a
+    store folder written by `graphbuild build --store`, opened read-only where it is."""
+    if Path(path).is_dir():
+        try:
+            return ox.Store.read_only(str(path))
+        except OSError as e:
+            raise InputError(path, f"is not a graphbuild store folder ({e})") from e
     store = ox.Store()
     try:
         with open(path, "rb") as f:

@@ -16,6 +16,7 @@ from typing import Iterable
 from urllib.parse import quote
 
 import networkx as nx
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
@@ -55,20 +56,35 @@ def lang_literal(text: str) -> Literal:
     return Literal(text, lang="ja" if _JAPANESE.search(text) else "en")
 
 
+PREFIXES = {"gb": str(GB._NS), "rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD), "skos": str(SKOS),
+            "prov": str(PROV), "dcterms": str(DCTERMS), "schema": SCHEMA, "svc": str(ID["service/"]),
+            "org": str(ID["company/"]), "tech": str(ID["technology/"]), "evt": str(ID["event/"]),
+            "person": str(ID["person/"]), "talk": str(ID["talk/"]), "doc": str(ID["doc/"])}
+
+
 def new_graph() -> Graph:
     g = Graph()
-    for prefix, ns in (("gb", GB._NS), ("skos", SKOS), ("prov", PROV), ("dcterms", DCTERMS), ("schema", SCHEMA),
-                       ("svc", ID["service/"]), ("org", ID["company/"]), ("tech", ID["technology/"]),
-                       ("evt", ID["event/"]), ("person", ID["person/"]), ("talk", ID["talk/"]), ("doc", ID["doc/"])):
+    for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
     return g
 
 
-def to_rdf(extractions: Iterable[Extraction], graph: Graph | None = None) -> Graph:
-    """Add every extraction to `graph` (a new one by default) and return it."""
-    g = graph if graph is not None else new_graph()
+def to_rdf(extractions: Iterable[Extraction]) -> Graph:
+    """The rdflib graph of the extractions (built as `build` builds it, through a `GraphStore`)."""
+    from graphbuild.graph_store import GraphStore
+
+    store = GraphStore()
     for ex in extractions:
-        add_extraction(g, ex)
+        store.add(ex)
+    store.finish()
+    return store.to_rdflib()
+
+
+def post_graph(ex: Extraction) -> Graph:
+    """The triples of one post.  What only the whole corpus knows (a statement's support
+    count over every post, its best confidence) is left to `GraphStore.finish`."""
+    g = new_graph()
+    add_extraction(g, ex)
     return g
 
 
@@ -107,8 +123,6 @@ def add_extraction(g: Graph, ex: Extraction) -> None:
             g.add((statement, PROV.wasDerivedFrom, _add_evidence(g, doc, ev, r.method, r.confidence)))
         _set_max(g, statement, GB.confidence, r.confidence)
         g.add((statement, GB.method, Literal(r.method)))
-        count = len(set(g.objects(statement, PROV.wasDerivedFrom)))
-        g.set((statement, GB.supportCount, Literal(count)))
 
 
 def _add_evidence(g: Graph, doc: URIRef, ev: Evidence, method: str, confidence: float) -> URIRef:
@@ -131,40 +145,77 @@ def _set_max(g: Graph, node: URIRef, prop: URIRef, value: float) -> None:
         g.set((node, prop, Literal(Decimal(str(round(value, 3))), datatype=XSD.decimal)))
 
 
-def to_networkx(g: Graph) -> nx.MultiDiGraph:
-    """Entities (and documents) as nodes, relations as edges keyed by relation name.
+def to_networkx(graph) -> nx.MultiDiGraph:
+    """Entities (and documents) as nodes, relations as edges keyed by relation name, from an
+    rdflib `Graph`, a `GraphStore` or a pyoxigraph `Store` (read with SPARQL, so a big graph
+    is projected without walking every triple in Python).
 
     Node attributes: `type`, `label`, `labels` (other spellings), `candidate`, `evidence`
-    ([post, sentence] pairs), `documents` (where it is mentioned); edge attributes: `relation`, `weight` (number of supporting
-    evidence spans), `evidence` (up to three quoted sentences).
+    ([post, sentence] pairs), `documents` (where it is mentioned); edge attributes: `relation`,
+    `weight` (number of supporting evidence spans), `evidence` (up to three quoted sentences).
     """
+    store = _pyoxigraph_store(graph)
+
+    def ask(query: str):
+        return store.query(_SPARQL_PREFIXES + query)
+
+    posts = {r["doc"].value: (r["path"] or r["label"] or r["doc"]).value for r in ask(
+        "SELECT ?doc (MIN(?p) AS ?path) (MIN(?l) AS ?label) WHERE { ?doc a gb:Document . "
+        "OPTIONAL { ?doc gb:sourcePath ?p } OPTIONAL { ?doc rdfs:label ?l } } GROUP BY ?doc")}
+    types = {str(cls): name for cls, name in [*CLASS_TYPE.items(), (GB.Document, "Document")]}
+    rank = {name: i for i, name in enumerate(types.values())}  # a node of two of our classes takes the first
+    nodes: dict[str, dict] = {}
+    for r in ask("SELECT ?node ?class (MIN(?p) AS ?pref) (MIN(?l) AS ?label) WHERE { ?node a ?class . "
+                 "OPTIONAL { ?node skos:prefLabel ?p } OPTIONAL { ?node rdfs:label ?l } } GROUP BY ?node ?class"):
+        type_ = types.get(r["class"].value)
+        node = r["node"].value
+        if type_ is None or node in nodes and rank[nodes[node]["type"]] <= rank[type_]:
+            continue
+        label = (r["pref"] or r["label"] or r["node"]).value
+        nodes[node] = {"type": type_, "label": label, "labels": [], "candidate": False, "evidence": set(),
+                       "documents": set()}
+    for r in ask("SELECT ?node ?alt WHERE { ?node skos:altLabel ?alt }"):
+        if r["node"].value in nodes:
+            nodes[r["node"].value]["labels"].append(r["alt"].value)
+    for r in ask("SELECT ?node WHERE { ?node a gb:CandidateService }"):
+        if r["node"].value in nodes:
+            nodes[r["node"].value]["candidate"] = True
+    for r in ask("SELECT ?node ?doc ?sentence WHERE { ?node gb:mentionedIn ?m . "
+                 "OPTIONAL { ?m gb:inDocument ?doc } OPTIONAL { ?m gb:sentence ?sentence } }"):
+        data = nodes.get(r["node"].value)
+        if data is not None:
+            doc = r["doc"].value if r["doc"] is not None else "None"
+            data["evidence"].add((posts.get(doc, ""), r["sentence"].value if r["sentence"] is not None else "None"))
+            data["documents"].add(doc)
     G = nx.MultiDiGraph()
-    posts = {doc: str(g.value(doc, GB.sourcePath) or g.value(doc, RDFS.label) or doc)
-             for doc in g.subjects(RDF.type, GB.Document)}
-    for cls, type_ in list(CLASS_TYPE.items()) + [(GB.Document, "Document")]:
-        for node in g.subjects(RDF.type, cls):
-            label = g.value(node, SKOS.prefLabel) or g.value(node, RDFS.label) or node
-            mentions = list(g.objects(node, GB.mentionedIn))
-            evidence = sorted({(posts.get(g.value(m, GB.inDocument), ""), str(g.value(m, GB.sentence))) for m in mentions})
-            G.add_node(str(node), type=type_, label=str(label),
-                       labels=sorted(str(a) for a in g.objects(node, SKOS.altLabel)),
-                       candidate=(node, RDF.type, GB.CandidateService) in g,
-                       evidence=[list(pair) for pair in evidence[:10]],
-                       documents=sorted({str(g.value(m, GB.inDocument)) for m in mentions}))
+    for node, data in nodes.items():
+        G.add_node(node, type=data["type"], label=data["label"], labels=sorted(data["labels"]),
+                   candidate=data["candidate"], evidence=[list(pair) for pair in sorted(data["evidence"])[:10]],
+                   documents=sorted(data["documents"]))
     for name, pred in PREDICATE.items():
-        for s, o in g.subject_objects(pred):
-            if str(s) in G and str(o) in G:
-                weight, evidence = _support(g, s, pred, o)
-                G.add_edge(str(s), str(o), key=name, relation=name, weight=weight, evidence=evidence)
+        support: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for r in ask(f"SELECT ?s ?o ?source ?sentence WHERE {{ ?st rdf:subject ?s ; rdf:predicate <{pred}> ; "
+                     f"rdf:object ?o ; prov:wasDerivedFrom ?source . OPTIONAL {{ ?source gb:sentence ?sentence }} }}"):
+            sentence = r["sentence"].value if r["sentence"] is not None else "None"
+            support.setdefault((r["s"].value, r["o"].value), []).append((r["source"].value, sentence))
+        for r in ask(f"SELECT ?s ?o WHERE {{ ?s <{pred}> ?o }}"):
+            s, o = r["s"].value, r["o"].value
+            if s in G and o in G:
+                sources = sorted(set(support.get((s, o), [])))
+                G.add_edge(s, o, key=name, relation=name, weight=max(1, len(sources)),
+                           evidence=[sentence for _, sentence in sources[:3]])
     return G
 
 
-def _support(g: Graph, s: URIRef, p: URIRef, o: URIRef) -> tuple[int, list[str]]:
-    statement = statement_iri(s, _name(p), o)
-    sources = sorted(g.objects(statement, PROV.wasDerivedFrom))
-    sentences = [str(g.value(x, GB.sentence)) for x in sources[:3]]
-    return max(1, len(sources)), sentences
+_SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p in (
+    "gb", "rdf", "rdfs", "skos", "prov"))
 
 
-def _name(pred: URIRef) -> str:
-    return next(k for k, v in PREDICATE.items() if v == pred)
+def _pyoxigraph_store(graph) -> ox.Store:
+    if isinstance(graph, ox.Store):
+        return graph
+    if isinstance(graph, Graph):
+        store = ox.Store()
+        store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        return store
+    return graph.store  # a GraphStore

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -89,3 +89,16 @@ class Extraction:
             out["doc_id"] = self.doc_id
             out["mentions"] = [asdict(m) for m in self.mentions]
         return out
+
+    def to_dict(self) -> dict:
+        """Every field, as JSON-ready data (`from_dict` gives the same record back); the build cache's form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Extraction":
+        known = {f.name for f in fields(cls)}
+        return cls(**{**{k: v for k, v in data.items() if k in known},
+                      "entities": tuple(Entity(**{**e, "aliases": tuple(e["aliases"])}) for e in data["entities"]),
+                      "mentions": tuple(Mention(**{**m, "evidence": Evidence(**m["evidence"])}) for m in data["mentions"]),
+                      "relations": tuple(Relation(**{**r, "evidence": tuple(Evidence(**e) for e in r["evidence"])})
+                                         for r in data["relations"])})

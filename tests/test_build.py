@@ -175,3 +175,61 @@ def test_any_text_gives_a_valid_graph_with_evidence_at_its_offsets_and_the_same_
     assert conforms, report
     again = extract(document, process_one(nlp, document))
     assert serialize(to_rdf([again])) == turtle
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    files = [out / "graph.ttl", out / "graph.html", *sorted((out / "extractions").iterdir())]
+    return {str(p.relative_to(out)): p.read_bytes() for p in files}
+
+
+def test_a_dask_build_on_a_local_cluster_gives_the_same_bytes_as_the_local_build(sample_build, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    _, local = sample_build
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster:
+        report = build(None, tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address, progress=False)
+        assert len(cluster.scheduler.workers) == 2
+    assert report.cached == 0 and not report.skipped
+    assert _outputs(tmp_path / "dask") == _outputs(local)
+
+
+def test_two_worker_processes_give_the_same_bytes_as_one_process(sample_build, tmp_path):
+    _, local = sample_build
+    report = build(None, tmp_path / "pool", jobs=2, progress=False)
+    assert report.cached == 0 and report.seconds["nlp"] > 0
+    assert _outputs(tmp_path / "pool") == _outputs(local)
+
+
+def test_a_rebuild_extracts_only_the_changed_post_and_gives_the_graph_of_a_fresh_build(nlp, tmp_path):
+    corpus = tmp_path / "posts"
+    shutil.copytree(SAMPLE_CORPUS, corpus)
+    first = build([corpus], tmp_path / "out", nlp=nlp, progress=False)
+    assert first.cached == 0
+    changed = sorted(corpus.iterdir())[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n株式会社ほしぞら物流では Amazon EKS を採用しました。\n",
+                       encoding="utf-8")
+    again = build([corpus], tmp_path / "out", nlp=nlp, progress=False)
+    assert again.cached == len(first.extractions) - 1
+    assert "ほしぞら物流" in (tmp_path / "out" / "graph.ttl").read_text(encoding="utf-8")
+    fresh = build([corpus], tmp_path / "fresh", nlp=nlp, progress=False)
+    assert fresh.cached == 0
+    assert _outputs(tmp_path / "out") == _outputs(tmp_path / "fresh")
+
+
+def test_a_store_folder_answers_queries_like_the_turtle_file_and_survives_a_failed_build(nlp, tmp_path):
+    from graphbuild.query import load_store, read_query, run_query
+
+    out, store = tmp_path / "out", tmp_path / "store"
+    build(None, out, nlp=nlp, store_dir=store, progress=False)
+    query = read_query(str(REPO_QUERIES / "talks-per-event.rq"))
+    expected = run_query(load_store(out / "graph.ttl"), query)
+    assert expected.rows and run_query(load_store(store), query) == expected
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "binary.txt").write_bytes(b"\x00\x01")
+    with pytest.raises(InputError):
+        build([bad], out, nlp=nlp, store_dir=store, progress=False)
+    assert run_query(load_store(store), query) == expected
+
+
+REPO_QUERIES = Path(__file__).resolve().parent.parent / "ontology" / "queries"

@@ -1,0 +1,268 @@
+"""Performance figures of graphbuild, measured in one run and printed (no pass or fail).
+
+1. NLP throughput on the seeds: bare `ja_ginza` `nlp.pipe` against graphbuild's NLP stage
+   (one process, and worker processes on every core), and the seeds' F1 table from the
+   same run.
+2. A full build of a synthetic corpus (`graphbuild build`, as a user runs it), seconds per
+   stage; then a rebuild after one post changed, and one after none did.
+3. SPARQL latency of every saved query (`ontology/queries/*.rq`) on graphs of about 10k,
+   100k and 1M triples: pyoxigraph (p50 of several runs) and rdflib (one run, with a
+   time limit).
+4. Optionally (`--scale-posts 10000`), a build of that many synthetic posts with its peak RSS.
+
+    python benchmarks/performance.py --seeds ../shared/seeds --gold ../shared/eval/gold
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gzip
+import json
+import multiprocessing
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pyoxigraph as ox
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from synthetic_corpus import write_corpus  # noqa: E402
+
+from graphbuild.executors import default_jobs, extract_document, map_in_order  # noqa: E402
+from graphbuild.ingest import document_from_text, find_posts, read_document  # noqa: E402
+from graphbuild.records import Extraction  # noqa: E402
+
+QUERIES = sorted((REPO / "ontology" / "queries").glob("*.rq"))
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def throughput(seeds: Path, gold: Path | None) -> None:
+    import spacy
+
+    from graphbuild.nlp import load_pipeline, process_one
+    from graphbuild.extract import extract
+
+    documents = [read_document(p) for p in find_posts([seeds])]
+    texts = [d.text for d in documents]
+    chars = sum(map(len, texts))
+    warm = "株式会社テストの山田 太郎さんが AWS Summit Tokyo 2019 で Lambda の事例を話しました。"
+    print(f"## 1. NLP throughput on {len(texts)} seeds, {chars:,} characters\n")
+
+    bare = spacy.load("ja_ginza")
+    list(bare.pipe([warm]))
+    t = time.perf_counter()
+    list(bare.pipe(texts))
+    bare_s = time.perf_counter() - t
+    del bare
+
+    nlp = load_pipeline()
+    process_one(nlp, document_from_text(warm))
+    t = time.perf_counter()
+    docs = [process_one(nlp, d) for d in documents]
+    ours_s = time.perf_counter() - t
+    t = time.perf_counter()
+    records = [extract(d, doc) for d, doc in zip(documents, docs)]
+    resolution_s = time.perf_counter() - t
+
+    jobs = default_jobs()
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        warm_docs = [document_from_text(warm + "\n" * i) for i in range(jobs)]
+        list(pool.map(extract_document, warm_docs))  # every worker loads its pipeline before the clock starts
+        t = time.perf_counter()
+        parallel = [o.extraction for _, o in map_in_order(lambda d: pool.submit(extract_document, d),
+                                                          sorted(documents, key=lambda d: -len(d.text)), 2 * jobs)]
+        parallel_s = time.perf_counter() - t
+    assert all(parallel)
+
+    print("| pipeline | seconds | chars/s | x bare |\n|---|---|---|---|")
+    for name, seconds in [("bare ja_ginza nlp.pipe (1 process)", bare_s),
+                          ("graphbuild NLP stage (1 process)", ours_s),
+                          (f"graphbuild NLP + extraction ({jobs} worker processes)", parallel_s)]:
+        print(f"| {name} | {seconds:.2f} | {chars / seconds:,.0f} | {bare_s / seconds:.2f} |")
+    print(f"\nentity resolution and relation records (extract) for all seeds: {resolution_s:.2f} s\n")
+    if gold is not None:
+        from graphbuild.evaluate import evaluate, format_evaluation, load_gold
+
+        print("Seeds F1 from the one-process run above:\n```")
+        print(format_evaluation(evaluate(records, load_gold(gold))))
+        print("```\n")
+
+
+def run_build(args: list[str]) -> tuple[float, dict[str, float], str]:
+    """`graphbuild build ARGS --timings --quiet` as a user runs it: wall seconds, stage seconds, output."""
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "graphbuild", "build", "--quiet", "--timings", *args],
+                          check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    stages = dict((k, float(v)) for k, v in re.findall(r"(\w+) ([\d.]+)", done.stdout.split("seconds:")[1].splitlines()[0]))
+    return wall, stages, done.stdout
+
+
+def incremental(work: Path, posts: int) -> Path:
+    corpus, out = work / "corpus", work / "out"
+    paths = write_corpus(corpus, posts, seed=1, sessions=(8, 16))
+    chars = sum(len(p.read_text(encoding="utf-8")) for p in paths)
+    print(f"## 2. Builds of {posts} synthetic posts ({chars:,} characters), `graphbuild build` in a subprocess\n")
+    full, stages, output = run_build(["-o", str(out), str(corpus)])
+    print(f"full build: {full:.1f} s wall; stages (NLP and resolution summed over workers): "
+          + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+    print("  " + output.strip().splitlines()[-1])
+    changed = paths[posts // 2]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n追記: 株式会社ほしぞら物流では Amazon EKS を採用しました。\n",
+                       encoding="utf-8")
+    one, stages, output = run_build(["-o", str(out), str(corpus)])
+    print(f"rebuild after 1 of {posts} posts changed: {one:.2f} s wall = {100 * one / full:.1f}% of the full build; "
+          + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+    print("  " + output.strip().splitlines()[0])
+    none, _, _ = run_build(["-o", str(out), str(corpus)])
+    print(f"rebuild with nothing changed: {none:.2f} s wall = {100 * none / full:.1f}%\n")
+    return out
+
+
+def load_extractions(out: Path) -> list[Extraction]:
+    return [Extraction.from_dict(json.loads(gzip.decompress(p.read_bytes())))
+            for p in sorted((out / ".graphbuild-cache").rglob("*.json.gz"))]
+
+
+def renamed(ex: Extraction, copy: int) -> Extraction:
+    """A copy of a post as if another writer had reported other talks: new document, new talk ids."""
+    def key(k: str) -> str:
+        return f"{k}-{copy}" if k.startswith("talk:") else k
+
+    def ev(e):
+        return dataclasses.replace(e, doc_id=f"{e.doc_id}-{copy}")
+
+    return dataclasses.replace(
+        ex, doc_id=f"{ex.doc_id}-{copy}", name=f"{ex.name}-{copy}", source=f"{ex.source}-{copy}",
+        entities=tuple(dataclasses.replace(e, id=key(e.id)) for e in ex.entities),
+        mentions=tuple(dataclasses.replace(m, entity=key(m.entity), evidence=ev(m.evidence)) for m in ex.mentions),
+        relations=tuple(dataclasses.replace(r, s=key(r.s), o=key(r.o), evidence=tuple(map(ev, r.evidence)))
+                        for r in ex.relations))
+
+
+def sparql(extractions: list[Extraction], sizes: list[int], rdflib_timeout: float, work: Path) -> None:
+    from graphbuild.graph_store import GraphStore
+
+    print("## 3. SPARQL latency of the saved queries (ms)\n")
+    header = "| query | " + " | ".join(f"pyoxigraph p50 @{s:,} | rdflib @{s:,}" for s in sizes) + " |"
+    results: dict[str, list[str]] = {q.stem: [] for q in QUERIES}
+    notes = []
+    for size in sizes:
+        graph, copy = GraphStore(), 0
+        t = time.perf_counter()
+        while len(graph) < size:
+            for ex in extractions:
+                graph.add(renamed(ex, copy))
+                if len(graph) >= size:
+                    break
+            copy += 1
+        graph.finish()
+        notes.append(f"{len(graph):,} triples built in {time.perf_counter() - t:.1f} s")
+        for q in QUERIES:
+            text = q.read_text(encoding="utf-8")
+            list(graph.store.query(text))
+            runs = []
+            for _ in range(7):
+                t = time.perf_counter()
+                list(graph.store.query(text))
+                runs.append(1000 * (time.perf_counter() - t))
+            results[q.stem].append(f"{statistics.median(runs):.1f}")
+        dump = work / f"graph-{size}.nt"
+        dump.write_bytes(graph.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
+        del graph
+        timings, load_s = rdflib_timings(dump, rdflib_timeout)
+        notes[-1] += f"; rdflib parsed it in {load_s:.1f} s"
+        for q in QUERIES:
+            results[q.stem].append(timings.get(q.stem, "not run"))
+        dump.unlink()
+    print(header)
+    print("|---|" + "---|" * (2 * len(sizes)))
+    for name, cells in results.items():
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print("\n" + "; ".join(notes) + f". rdflib: one run per query, stopped after {rdflib_timeout:.0f} s.\n")
+
+
+RDFLIB_RUNNER = """
+import signal, sys, time, json
+from pathlib import Path
+from rdflib import Graph
+timeout = float(sys.argv[2])
+t = time.perf_counter(); g = Graph(); g.parse(sys.argv[1], format="nt"); print(json.dumps({"load": time.perf_counter() - t}), flush=True)
+def stop(*_): raise TimeoutError
+signal.signal(signal.SIGALRM, stop)
+for q in sys.argv[3:]:
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    t = time.perf_counter()
+    try:
+        n = len(list(g.query(Path(q).read_text(encoding="utf-8"))))
+        cell = f"{1000 * (time.perf_counter() - t):.0f}"
+    except TimeoutError:
+        cell = f"> {timeout * 1000:.0f}"
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    print(json.dumps({Path(q).stem: cell}), flush=True)
+"""
+
+
+def rdflib_timings(dump: Path, timeout: float) -> tuple[dict[str, str], float]:
+    done = subprocess.run([sys.executable, "-c", RDFLIB_RUNNER, str(dump), str(timeout), *map(str, QUERIES)],
+                          capture_output=True, text=True, check=True)
+    cells: dict = {}
+    for line in done.stdout.splitlines():
+        cells.update(json.loads(line))
+    return cells, cells.pop("load")
+
+
+def scale(work: Path, posts: int) -> None:
+    corpus, out = work / "scale-corpus", work / "scale-out"
+    paths = write_corpus(corpus, posts, seed=2)
+    chars = sum(p.stat().st_size for p in paths)
+    print(f"## 4. A build of {posts:,} synthetic posts ({chars:,} bytes)\n")
+    wall, stages, output = run_build(["-o", str(out), str(corpus)])
+    print(f"{wall:.0f} s wall; " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
+    for line in output.strip().splitlines():
+        print("  " + line)
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=Path, default=REPO.parent / "shared" / "seeds")
+    parser.add_argument("--gold", type=Path, default=REPO.parent / "shared" / "eval" / "gold")
+    parser.add_argument("--posts", type=int, default=100, help="posts of the incremental-build corpus")
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="graph sizes (triples) for SPARQL")
+    parser.add_argument("--rdflib-timeout", type=float, default=60.0)
+    parser.add_argument("--scale-posts", type=int, default=0, help="also build this many synthetic posts")
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out: nlp,build,sparql")
+    args = parser.parse_args()
+    skip = set(args.skip.split(","))
+    work = Path(tempfile.mkdtemp(prefix="graphbuild-bench-"))
+    try:
+        if "nlp" not in skip:
+            throughput(args.seeds, args.gold if args.gold.is_dir() else None)
+        if "build" not in skip or "sparql" not in skip:
+            out = incremental(work, args.posts)
+        if "sparql" not in skip:
+            sparql(load_extractions(out), [int(s) for s in args.sizes.split(",")], args.rdflib_timeout, work)
+        if args.scale_posts:
+            scale(work, args.scale_posts)
+        print(f"peak RSS of this benchmark process: {peak_rss_mb():.0f} MB")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

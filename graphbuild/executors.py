@@ -1,0 +1,131 @@
+"""Where each post's NLP and extraction run: in this process, in worker processes on this
+machine, or on a Dask cluster.
+
+Every executor gives results in the order the posts went in, keeps only a few posts in
+flight (memory does not grow with the corpus), and reports a failed post as a message
+rather than an exception object (the error types do not all survive pickling).  A worker
+loads the pipeline once per thread: the Japanese tokenizer must not be shared between
+threads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+from spacy.language import Language
+
+from graphbuild.errors import GraphbuildError
+from graphbuild.extract import extract
+from graphbuild.ingest import Document
+from graphbuild.nlp import load_pipeline, process_one
+from graphbuild.records import Extraction
+
+EXECUTORS = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One post's result: the extraction, or why there is none; and the seconds each stage took."""
+
+    extraction: Extraction | None
+    error: str | None = None
+    bug: bool = False  # the error is an unexpected exception, not a post graphbuild cannot read
+    nlp_seconds: float = 0.0
+    extract_seconds: float = 0.0
+
+
+def extract_document(document: Document, vocabulary_path: str | None = None, nlp: Language | None = None) -> Outcome:
+    """NLP and extraction of one post, with `nlp` or this thread's own pipeline."""
+    try:
+        nlp = nlp or _thread_pipeline(vocabulary_path)
+        started = time.perf_counter()
+        doc = process_one(nlp, document)
+        parsed = time.perf_counter()
+        extraction = extract(document, doc)
+        return Outcome(extraction, nlp_seconds=parsed - started, extract_seconds=time.perf_counter() - parsed)
+    except GraphbuildError as e:
+        return Outcome(None, getattr(e, "reason", str(e)))
+    except Exception as e:  # a bug of ours on an odd post must not cost the other posts
+        return Outcome(None, f"extraction failed ({type(e).__name__}: {e}); please report this as a graphbuild bug",
+                       bug=True)
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run_extractions(documents: Iterable[Document], executor: str = "local", jobs: int = 1,
+                    nlp: Language | None = None, vocabulary_path: str | None = None,
+                    scheduler: str | None = None) -> Iterator[tuple[Document, Outcome]]:
+    """(document, outcome) for each document, in order.
+
+    `local` with one job runs here (with `nlp` when given); with more, in that many worker
+    processes.  `dask` runs on the Dask scheduler at `scheduler`, or on a `LocalCluster`
+    of `jobs` single-threaded worker processes started for this call.
+    """
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    if executor == "dask":
+        yield from _run_on_dask(documents, jobs, vocabulary_path, scheduler)
+    elif jobs <= 1:
+        for document in documents:
+            yield document, extract_document(document, vocabulary_path, nlp)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        # "forkserver": workers start from a clean process, not a copy of one that holds
+        # threads and a loaded model; a worker loads the pipeline on its first post
+        context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            yield from map_in_order(lambda d: pool.submit(extract_document, d, vocabulary_path), documents, 2 * jobs)
+
+
+def _run_on_dask(documents: Iterable[Document], jobs: int, vocabulary_path: str | None,
+                 scheduler: str | None) -> Iterator[tuple[Document, Outcome]]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as e:
+        raise GraphbuildError("the dask executor needs Dask distributed: pip install 'graphbuild[dask]'") from e
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+    client = Client(scheduler or cluster)
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        yield from map_in_order(lambda d: client.submit(extract_document, d, vocabulary_path, pure=False),
+                             documents, 2 * workers)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def map_in_order(submit: Callable, documents: Iterable[Document], window: int) -> Iterator[tuple[Document, Outcome]]:
+    """Submit documents, at most `window` in flight, and yield their results in order."""
+    pending: deque = deque()
+    for document in documents:
+        pending.append((document, submit(document)))
+        if len(pending) >= window:
+            done, future = pending.popleft()
+            yield done, future.result()
+    while pending:
+        done, future = pending.popleft()
+        yield done, future.result()
+
+
+_local = threading.local()
+
+
+def _thread_pipeline(vocabulary_path: str | None) -> Language:
+    pipelines = _local.__dict__.setdefault("pipelines", {})
+    if vocabulary_path not in pipelines:
+        pipelines[vocabulary_path] = load_pipeline(vocabulary_path=vocabulary_path)
+    return pipelines[vocabulary_path]

@@ -1,0 +1,85 @@
+"""The graph a build makes, held in pyoxigraph: in memory, or in a folder on disk for
+graphs too big for memory (`graphbuild build --store DIR`).
+
+Posts go in one at a time, so a build holds the graph, not the posts.  `finish` then adds
+what only the whole corpus knows: each relation statement's support count (evidence spans
+over every post) and its best confidence.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from graphbuild.export import write_store_turtle
+from graphbuild.namespace import GB
+from graphbuild.rdf import PREFIXES, new_graph, post_graph
+from graphbuild.records import Extraction
+
+_CONFIDENCE = ox.NamedNode(str(GB.confidence))
+_SUPPORT = ox.NamedNode(str(GB.supportCount))
+_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_TOTALS = f"""
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX gb: <{GB._NS}>
+SELECT ?statement (COUNT(DISTINCT ?source) AS ?support) (MAX(?confidence) AS ?best) WHERE {{
+  ?statement a rdf:Statement ; prov:wasDerivedFrom ?source .
+  OPTIONAL {{ ?statement gb:confidence ?confidence }}
+}} GROUP BY ?statement"""
+
+
+class GraphStore:
+    """A graph built post by post: in memory, or persistent in `path` (a pyoxigraph folder)."""
+
+    def __init__(self, path: str | os.PathLike | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.store = ox.Store(str(path)) if path is not None else ox.Store()
+
+    def add(self, extraction: Extraction) -> None:
+        data = post_graph(extraction).serialize(format="nt", encoding="utf-8")
+        self.store.load(data, format=ox.RdfFormat.N_TRIPLES)
+
+    def finish(self) -> None:
+        """Replace the per-post support counts and confidences of statements by corpus-wide ones."""
+        for row in list(self.store.query(_TOTALS)):
+            statement, support, best = row["statement"], row["support"], row["best"]
+            for quad in list(self.store.quads_for_pattern(statement, _CONFIDENCE, None, ox.DefaultGraph())):
+                self.store.remove(quad)
+            for quad in list(self.store.quads_for_pattern(statement, _SUPPORT, None, ox.DefaultGraph())):
+                self.store.remove(quad)
+            self.store.add(ox.Quad(statement, _SUPPORT, ox.Literal(support.value, datatype=_INTEGER)))
+            if best is not None:
+                self.store.add(ox.Quad(statement, _CONFIDENCE, ox.Literal(best.value, datatype=_DECIMAL)))
+        if self.path is not None:
+            self.store.flush()
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def write_turtle(self, target: str | os.PathLike | IO) -> int:
+        """Sorted Turtle (see `export.write_store_turtle`); returns the number of triples."""
+        return write_store_turtle(self.store, target, PREFIXES)
+
+    def to_rdflib(self) -> Graph:
+        g = new_graph()
+        g.parse(data=self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()), format="nt")
+        return g
+
+
+def replace_store(built: Path, target: Path) -> None:
+    """Put the store folder `built` where `target` is, keeping the old one until the new one is in place."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(built, target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,45 @@
+"""The build cache: keys follow the post and the pipeline; a damaged entry is a miss."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from graphbuild.cache import ExtractionCache, pipeline_fingerprint
+from graphbuild.ingest import document_from_text
+from graphbuild.vocabulary import DEFAULT_PATH
+from tests.test_rdf import record
+
+
+def test_an_entry_comes_back_equal_under_the_post_s_current_path(tmp_path):
+    cache = ExtractionCache(tmp_path, "pipeline-1")
+    document = document_from_text("AWS Summit Tokyo 2019 の参加レポートです。", source="old/place/post.txt")
+    extraction = dataclasses.replace(record(), source=document.source)
+    cache.put(document, extraction)
+    assert cache.get(document) == extraction
+    moved = dataclasses.replace(document, source="new/place/post.txt")
+    assert cache.get(moved) == dataclasses.replace(extraction, source="new/place/post.txt")
+
+
+def test_a_changed_text_or_pipeline_misses(tmp_path):
+    document = document_from_text("本文です。")
+    ExtractionCache(tmp_path, "pipeline-1").put(document, record())
+    assert ExtractionCache(tmp_path, "pipeline-2").get(document) is None
+    assert ExtractionCache(tmp_path, "pipeline-1").get(document_from_text("本文です。!")) is None
+
+
+def test_the_fingerprint_changes_with_the_vocabulary_and_the_pipeline_config(tmp_path):
+    vocabulary = tmp_path / "vocabulary.jsonl"
+    vocabulary.write_bytes(DEFAULT_PATH.read_bytes())
+    same = pipeline_fingerprint("config", vocabulary)
+    assert pipeline_fingerprint("config", vocabulary) == same
+    assert pipeline_fingerprint("other config", vocabulary) != same
+    vocabulary.write_bytes(DEFAULT_PATH.read_bytes() + b'{"id": "svc:new", "type": "Service", "name": "New"}\n')
+    assert pipeline_fingerprint("config", vocabulary) != same
+
+
+def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):
+    cache = ExtractionCache(tmp_path, "pipeline-1")
+    document = document_from_text("本文です。")
+    key = cache.put(document, record())
+    cache.path(key).write_bytes(b"\x1f\x8b not really gzip")
+    assert cache.get(document) is None
