@@ -21,19 +21,20 @@ from typing import Iterable, Iterator
 from spacy.language import Language
 from tqdm import tqdm
 
-from graphbuild.cache import CachedExtractions, ExtractionCache, config_of, pipeline_fingerprint
+from graphbuild.cache import CachedExtractions, CachedPost, ExtractionCache, config_of, pipeline_fingerprint
 from graphbuild.errors import ExtractionError, GraphbuildError, InputError
 from graphbuild.executors import default_jobs, run_extractions
-from graphbuild.export import write_extraction_json
 from graphbuild.graph_store import GraphStore, replace_store
-from graphbuild.html_map import write_html
+from graphbuild.html_map import most_connected, write_html
 from graphbuild.ingest import Document, find_posts, read_document
-from graphbuild.rdf import to_networkx
-from graphbuild.records import Extraction
+from graphbuild.rdf import add_evidence, to_networkx
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample"
 CACHE_DIR = ".graphbuild-cache"  # inside the output folder unless `cache_dir` says otherwise
 STAGES = ("read", "nlp", "resolution", "rdf", "html", "turtle")
+# Above this many posts the graph is built in a pyoxigraph store on disk (a synthetic post
+# of 2,300 characters gives about 1,000 triples, and a million triples take about 200 MB of memory).
+IN_MEMORY_POSTS = 2000
 
 
 @dataclass
@@ -79,15 +80,17 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     _remove_leftovers(out, store_dir)
     staging = out / f".extractions.{os.getpid()}.tmp"
     store_building = Path(store_dir).with_name(f".{Path(store_dir).name}.{os.getpid()}.tmp") if store_dir else None
+    if store_building is None and len(files) > IN_MEMORY_POSTS:
+        store_building = out / f".graph-store.{os.getpid()}.tmp"  # on disk, so memory stays flat; removed after
     graph = GraphStore(store_building)
     try:
         bar = tqdm(total=len(files), desc="extracting", unit="post", disable=not progress, file=sys.stderr)
 
-        def accept(document: Document, extraction: Extraction, cached: bool) -> None:
+        def accept(name: str, post: CachedPost, cached: bool) -> None:
             t = time.perf_counter()
-            keys.append(cache.key(document) if cached else cache.put(document, extraction))
-            graph.add(extraction)
-            write_extraction_json(extraction.to_json(evidence=True), staging / f"{extraction.name}.json")
+            keys.append(post.key)
+            graph.add_ntriples(post.ntriples)
+            (staging / f"{name}.json").write_bytes(post.output_json)
             report.seconds["rdf"] += time.perf_counter() - t
             report.cached += cached
             bar.update()
@@ -108,17 +111,20 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
                     continue
                 finally:
                     report.seconds["read"] += time.perf_counter() - t
-                extraction = cache.get(document)
-                if extraction is None:
+                post = cache.get_post(document)
+                if post is None:
                     yield document
                 else:
-                    accept(document, extraction, cached=True)
+                    accept(document.name, post, cached=True)
 
+        staging.mkdir(parents=True, exist_ok=True)
         for document, outcome in run_extractions(cache_misses(), executor, jobs, nlp, vocabulary_path, scheduler):
             report.seconds["nlp"] += outcome.nlp_seconds
             report.seconds["resolution"] += outcome.extract_seconds
+            report.seconds["rdf"] += outcome.rdf_seconds
             if outcome.extraction is not None:
-                accept(document, outcome.extraction, cached=False)
+                accept(document.name, cache.put(document, outcome.extraction, outcome.ntriples, outcome.output_json),
+                       cached=False)
             elif strict:
                 raise ExtractionError(f"{document.source}: {outcome.error}")
             else:
@@ -134,7 +140,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
         if store_building is not None:
             del graph
             gc.collect()  # close the store's files before its folder is moved
-            if report.triples and store_building.exists():
+            if report.triples and store_dir is not None and store_building.exists():
                 replace_store(store_building, Path(store_dir))
             shutil.rmtree(store_building, ignore_errors=True)
     report.seconds["total"] = time.perf_counter() - started
@@ -148,7 +154,13 @@ def _write_outputs(report: BuildReport, graph: GraphStore, staging: Path) -> Non
     graph.finish()
     report.seconds["rdf"] += time.perf_counter() - t
     t = time.perf_counter()
-    write_html(to_networkx(graph), out / "graph.html", title=f"graphbuild: {len(report.extractions)} posts")
+    G = to_networkx(graph, evidence=False)
+    drawn = most_connected(G)
+    add_evidence(drawn, graph)
+    title = f"graphbuild: {len(report.extractions)} posts"
+    if drawn is not G:
+        title += f" (the {drawn.number_of_nodes():,} best-connected of {G.number_of_nodes():,} nodes)"
+    write_html(drawn, out / "graph.html", title=title)
     report.seconds["html"] = time.perf_counter() - t
     t = time.perf_counter()
     (out / "extractions").mkdir(parents=True, exist_ok=True)
@@ -170,7 +182,8 @@ def _count_misses(files: list[Path], cache: ExtractionCache) -> int:
 
 def _remove_leftovers(out: Path, store_dir: str | Path | None) -> None:
     """Temporary files and folders of a build that was killed."""
-    for stale in [*out.glob(".graph.*.tmp"), *out.glob("extractions/.*.tmp"), *out.glob(".extractions.*.tmp")]:
+    for stale in [*out.glob(".graph.*.tmp"), *out.glob("extractions/.*.tmp"), *out.glob(".extractions.*.tmp"),
+                  *out.glob(".graph-store.*.tmp")]:
         shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
     if store_dir is not None:
         for stale in Path(store_dir).parent.glob(f".{Path(store_dir).name}.*.tmp"):

@@ -13,22 +13,33 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from spacy.language import Language
 
-from graphbuild.export import write_atomic
+from graphbuild.export import extraction_json, write_atomic
 from graphbuild.ingest import Document
+from graphbuild.rdf import post_ntriples
 from graphbuild.records import Extraction
 from graphbuild.vocabulary import DEFAULT_PATH
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+@dataclass(frozen=True)
+class CachedPost:
+    """What a build needs of a post: its triples and its output JSON (the record itself is read only when asked for)."""
+
+    key: str
+    ntriples: bytes
+    output_json: bytes
+
+
 class ExtractionCache:
-    """Extractions on disk under `directory`, looked up by document and pipeline fingerprint."""
+    """Posts' extractions on disk under `directory`, looked up by document and pipeline fingerprint."""
 
     def __init__(self, directory: str | os.PathLike, fingerprint: str) -> None:
         self.directory = Path(directory)
@@ -45,23 +56,42 @@ class ExtractionCache:
 
     def get(self, document: Document) -> Extraction | None:
         """The cached extraction of `document`, with its current source path; None on a miss."""
-        return self.load(self.key(document), document.source)
+        entry = self._read(self.key(document))
+        if entry is None:
+            return None
+        return Extraction.from_dict({**entry["record"], "source": document.source})
 
-    def load(self, key: str, source: str | None = None) -> Extraction | None:
-        try:
-            data = json.loads(gzip.decompress(self.path(key).read_bytes()))
-            extraction = Extraction.from_dict(data)
-        except (OSError, EOFError, ValueError, TypeError, KeyError):
-            return None  # missing, or damaged by a crash or a hand: extract again
-        if source is not None and extraction.source != source:
-            extraction = Extraction.from_dict({**data, "source": source})
-        return extraction
-
-    def put(self, document: Document, extraction: Extraction) -> str:
+    def get_post(self, document: Document) -> CachedPost | None:
         key = self.key(document)
-        data = json.dumps(extraction.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        write_atomic(self.path(key), gzip.compress(data.encode("utf-8", "surrogatepass"), compresslevel=1))
-        return key
+        entry = self._read(key)
+        if entry is None:
+            return None
+        return CachedPost(key, entry["ntriples"].encode("utf-8"), entry["output"].encode("utf-8"))
+
+    def load(self, key: str) -> Extraction | None:
+        entry = self._read(key)
+        return None if entry is None else Extraction.from_dict(entry["record"])
+
+    def put(self, document: Document, extraction: Extraction, ntriples: bytes | None = None,
+            output_json: bytes | None = None) -> CachedPost:
+        """Keep `extraction` (and its triples and output JSON, computed here when not given)."""
+        key = self.key(document)
+        ntriples = post_ntriples(extraction) if ntriples is None else ntriples
+        output_json = extraction_json(extraction) if output_json is None else output_json
+        entry = {"record": extraction.to_dict(), "ntriples": ntriples.decode("utf-8"),
+                 "output": output_json.decode("utf-8")}
+        data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        write_atomic(self.path(key), gzip.compress(data, compresslevel=1))
+        return CachedPost(key, ntriples, output_json)
+
+    def _read(self, key: str) -> dict | None:
+        try:
+            entry = json.loads(gzip.decompress(self.path(key).read_bytes()))
+            if not all(isinstance(entry.get(k), t) for k, t in (("record", dict), ("ntriples", str), ("output", str))):
+                return None
+            return entry
+        except (OSError, EOFError, ValueError, TypeError, AttributeError):
+            return None  # missing, or damaged by a crash or a hand: extract again
 
 
 def pipeline_fingerprint(nlp_config: str = "", vocabulary_path: str | os.PathLike | None = None) -> str:

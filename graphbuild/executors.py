@@ -21,9 +21,11 @@ from typing import Callable, Iterable, Iterator
 from spacy.language import Language
 
 from graphbuild.errors import GraphbuildError
+from graphbuild.export import extraction_json
 from graphbuild.extract import extract
 from graphbuild.ingest import Document
 from graphbuild.nlp import load_pipeline, process_one
+from graphbuild.rdf import post_ntriples
 from graphbuild.records import Extraction
 
 EXECUTORS = ("local", "dask")
@@ -37,7 +39,10 @@ class Outcome:
     error: str | None = None
     bug: bool = False  # the error is an unexpected exception, not a post graphbuild cannot read
     nlp_seconds: float = 0.0
-    extract_seconds: float = 0.0
+    extract_seconds: float = 0.0  # entity resolution and relation records
+    ntriples: bytes = b""  # the post's triples and output file, made where the post was extracted
+    output_json: bytes = b""
+    rdf_seconds: float = 0.0
 
 
 def extract_document(document: Document, vocabulary_path: str | None = None, nlp: Language | None = None) -> Outcome:
@@ -48,7 +53,10 @@ def extract_document(document: Document, vocabulary_path: str | None = None, nlp
         doc = process_one(nlp, document)
         parsed = time.perf_counter()
         extraction = extract(document, doc)
-        return Outcome(extraction, nlp_seconds=parsed - started, extract_seconds=time.perf_counter() - parsed)
+        extracted = time.perf_counter()
+        ntriples, output_json = post_ntriples(extraction), extraction_json(extraction)
+        return Outcome(extraction, nlp_seconds=parsed - started, extract_seconds=extracted - parsed,
+                       ntriples=ntriples, output_json=output_json, rdf_seconds=time.perf_counter() - extracted)
     except GraphbuildError as e:
         return Outcome(None, getattr(e, "reason", str(e)))
     except Exception as e:  # a bug of ours on an odd post must not cost the other posts

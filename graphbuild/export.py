@@ -75,17 +75,21 @@ def write_store_turtle(store: ox.Store, target: str | os.PathLike | IO, prefixes
     if not hasattr(target, "write"):
         with atomic_file(target) as f:
             return write_store_turtle(store, f, prefixes)
-    names = sorted(prefixes.items(), key=lambda item: -len(item[1]))  # the longest namespace wins
-    write = (lambda text: target.write(text.encode("utf-8"))) if not isinstance(target, io.TextIOBase) else target.write
-    write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items())) + "\n")
+    terms = _TurtleTerms(prefixes)
+    text = isinstance(target, io.TextIOBase)
+    chunk = ["".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items())) + "\n"]
     subjects = sorted((row[0] for row in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")), key=_term_key)
     count = 0
-    for subject in subjects:
-        pairs = sorted(((q.predicate.value, _turtle_term(q.object, names))
-                        for q in store.quads_for_pattern(subject, None, None, ox.DefaultGraph())))
-        lines = [f"    {'a' if p == _RDF_TYPE else _turtle_iri(p, names)} {o}" for p, o in pairs]
-        write(_turtle_term(subject, names) + "\n" + " ;\n".join(lines) + " .\n\n")
+    for n, subject in enumerate(subjects, 1):
+        pairs = sorted((q.predicate.value, terms.of(q.object))
+                       for q in store.quads_for_pattern(subject, None, None, ox.DefaultGraph()))
+        lines = [f"    {terms.predicate(p)} {o}" for p, o in pairs]
+        chunk.append(terms.of(subject) + "\n" + " ;\n".join(lines) + " .\n\n")
         count += len(pairs)
+        if n % 2000 == 0 or n == len(subjects):
+            data = "".join(chunk)
+            target.write(data if text else data.encode("utf-8"))
+            chunk = []
     return count
 
 
@@ -124,21 +128,37 @@ def _term_key(term) -> str:
     return term.value
 
 
-def _turtle_iri(iri: str, names: list[tuple[str, str]]) -> str:
-    for prefix, ns in names:
-        if iri.startswith(ns) and _LOCAL_NAME.fullmatch(iri[len(ns):]):
-            return f"{prefix}:{iri[len(ns):]}"
-    return f"<{iri}>"
+class _TurtleTerms:
+    """Turtle spellings of terms: prefixed names where Turtle allows, short numbers and booleans."""
 
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.names = sorted(prefixes.items(), key=lambda item: -len(item[1]))  # the longest namespace wins
+        self.iris: dict[str, str] = {}
 
-def _turtle_term(term, names: list[tuple[str, str]]) -> str:
-    if isinstance(term, ox.NamedNode):
-        return _turtle_iri(term.value, names)
-    if isinstance(term, ox.Literal) and term.language is None:
-        bare = _BARE.get(term.datatype.value)
-        if bare is not None and bare.fullmatch(term.value):
-            return term.value
-    return str(term)  # N-Triples syntax, which Turtle reads as it is
+    def iri(self, iri: str) -> str:
+        spelled = self.iris.get(iri)
+        if spelled is None:
+            spelled = f"<{iri}>"
+            for prefix, ns in self.names:
+                if iri.startswith(ns) and _LOCAL_NAME.fullmatch(iri[len(ns):]):
+                    spelled = f"{prefix}:{iri[len(ns):]}"
+                    break
+            if len(self.iris) > 100_000:  # subjects are seen once; keep the memory of a big graph bounded
+                self.iris.clear()
+            self.iris[iri] = spelled
+        return spelled
+
+    def predicate(self, iri: str) -> str:
+        return "a" if iri == _RDF_TYPE else self.iri(iri)
+
+    def of(self, term) -> str:
+        if isinstance(term, ox.NamedNode):
+            return self.iri(term.value)
+        if isinstance(term, ox.Literal) and term.language is None:
+            bare = _BARE.get(term.datatype.value)
+            if bare is not None and bare.fullmatch(term.value):
+                return term.value
+        return str(term)  # N-Triples syntax, which Turtle reads as it is
 
 
 def _prefixes(g: Graph) -> dict[str, str]:
@@ -149,6 +169,11 @@ def _as_store(g: Graph) -> ox.Store:
     store = ox.Store()
     store.load(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     return store
+
+
+def extraction_json(extraction) -> bytes:
+    """The output file of one post's extraction: the gold files' shape plus evidence."""
+    return (json.dumps(extraction.to_json(evidence=True), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def write_extraction_json(data: dict, target: str | os.PathLike | IO) -> None:

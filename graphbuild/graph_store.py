@@ -18,7 +18,7 @@ from rdflib import Graph
 
 from graphbuild.export import write_store_turtle
 from graphbuild.namespace import GB
-from graphbuild.rdf import PREFIXES, new_graph, post_graph
+from graphbuild.rdf import PREFIXES, new_graph, post_triples
 from graphbuild.records import Extraction
 
 _CONFIDENCE = ox.NamedNode(str(GB.confidence))
@@ -45,7 +45,10 @@ class GraphStore:
         self.store = ox.Store(str(path)) if path is not None else ox.Store()
 
     def add(self, extraction: Extraction) -> None:
-        data = post_graph(extraction).serialize(format="nt", encoding="utf-8")
+        self.store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in post_triples(extraction))
+
+    def add_ntriples(self, data: bytes) -> None:
+        """Add triples given as N-Triples (a post's `post_ntriples`, kept in the build cache)."""
         self.store.load(data, format=ox.RdfFormat.N_TRIPLES)
 
     def finish(self) -> None:

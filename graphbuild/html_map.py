@@ -29,6 +29,16 @@ RELATION_COLOUR = {"uses": "#d62728", "presentedBy": "#9467bd", "partOf": "#e157
 LAYOUT_THRESHOLD = 300  # above this many nodes, positions come from NetworkX and physics is off
 BACKBONE_SIZE = 300  # nodes laid out by the spring model; the rest are placed around their neighbours
 EVIDENCE_PER_NODE = 5
+MAX_NODES = 3000  # a bigger map is unreadable and slow to open; the graph file has everything
+
+
+def most_connected(G: nx.MultiDiGraph, max_nodes: int = MAX_NODES) -> nx.MultiDiGraph:
+    """`G` itself when it is small enough to draw, else the subgraph of its `max_nodes` best-connected nodes."""
+    if G.number_of_nodes() <= max_nodes:
+        return G
+    degree = dict(G.degree())
+    keep = sorted(G, key=lambda n: (-degree[n], n))[:max_nodes]
+    return G.subgraph(keep).copy()
 
 
 def write_html(G: nx.MultiDiGraph, path: str | os.PathLike, title: str = "graphbuild") -> None:

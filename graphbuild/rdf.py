@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from graphbuild.namespace import GB, ID
@@ -52,10 +52,6 @@ def statement_iri(s: URIRef, relation: str, o: URIRef) -> URIRef:
     return ID["statement/" + hashlib.sha256(f"{s} {relation} {o}".encode()).hexdigest()[:20]]
 
 
-def lang_literal(text: str) -> Literal:
-    return Literal(text, lang="ja" if _JAPANESE.search(text) else "en")
-
-
 PREFIXES = {"gb": str(GB._NS), "rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD), "skos": str(SKOS),
             "prov": str(PROV), "dcterms": str(DCTERMS), "schema": SCHEMA, "svc": str(ID["service/"]),
             "org": str(ID["company/"]), "tech": str(ID["technology/"]), "evt": str(ID["event/"]),
@@ -80,131 +76,168 @@ def to_rdf(extractions: Iterable[Extraction]) -> Graph:
     return store.to_rdflib()
 
 
-def post_graph(ex: Extraction) -> Graph:
-    """The triples of one post.  What only the whole corpus knows (a statement's support
-    count over every post, its best confidence) is left to `GraphStore.finish`."""
-    g = new_graph()
-    add_extraction(g, ex)
-    return g
+def post_triples(ex: Extraction) -> list[ox.Triple]:
+    """The triples of one post, sorted.  What only the whole corpus knows (a statement's
+    support count over every post, its best confidence) is left to `GraphStore.finish`."""
+    out: set[ox.Triple] = set()
 
+    def add(s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
+        out.add(ox.Triple(s, p, o))
 
-def add_extraction(g: Graph, ex: Extraction) -> None:
-    doc = document_iri(ex.doc_id)
-    g.add((doc, RDF.type, GB.Document))
-    g.add((doc, RDFS.label, lang_literal(ex.title or ex.name)))
-    g.add((doc, GB.sourcePath, Literal(ex.source.replace("\\", "/").rsplit("/", 1)[-1])))
+    doc = _node(document_iri(ex.doc_id))
+    add(doc, _TYPE, _node(GB.Document))
+    add(doc, _node(RDFS.label), _lang(ex.title or ex.name))
+    add(doc, _node(GB.sourcePath), ox.Literal(ex.source.replace("\\", "/").rsplit("/", 1)[-1]))
     for e in ex.entities:
-        node = entity_iri(e.id)
-        g.add((node, RDF.type, TYPE_CLASS[e.type]))
-        g.add((node, SKOS.prefLabel, lang_literal(e.name)))
-        g.add((node, RDFS.label, lang_literal(e.name)))
+        node = _node(entity_iri(e.id))
+        add(node, _TYPE, _node(TYPE_CLASS[e.type]))
+        add(node, _node(SKOS.prefLabel), _lang(e.name))
+        add(node, _node(RDFS.label), _lang(e.name))
         for alias in e.aliases:
             if alias != e.name:
-                g.add((node, SKOS.altLabel, lang_literal(alias)))
+                add(node, _node(SKOS.altLabel), _lang(alias))
         if e.boto:
-            g.add((node, GB.botoClient, Literal(e.boto)))
+            add(node, _node(GB.botoClient), ox.Literal(e.boto))
         if e.type == "Service":
-            g.add((node, GB.isCandidate, Literal(e.candidate)))
+            add(node, _node(GB.isCandidate), ox.Literal(e.candidate))
             if e.candidate:
-                g.add((node, RDF.type, GB.CandidateService))
+                add(node, _TYPE, _node(GB.CandidateService))
+    confidence: dict[ox.NamedNode, float] = {}  # evidence nodes and statements: the best within the post
+
+    def evidence(ev: Evidence, method: str, value: float) -> ox.NamedNode:
+        node = _node(evidence_iri(ev))
+        add(node, _TYPE, _node(GB.Mention))
+        add(node, _node(GB.inDocument), doc)
+        add(node, _node(GB.startChar), ox.Literal(ev.start))
+        add(node, _node(GB.endChar), ox.Literal(ev.end))
+        add(node, _node(GB.anchorOf), ox.Literal(ev.text))
+        add(node, _node(GB.sentence), ox.Literal(ev.sentence))
+        add(node, _node(GB.sentenceIndex), ox.Literal(ev.sentence_index))
+        add(node, _node(GB.method), ox.Literal(method))
+        confidence[node] = max(value, confidence.get(node, value))
+        return node
+
     for m in ex.mentions:
-        node = _add_evidence(g, doc, m.evidence, m.method, m.confidence)
-        g.add((entity_iri(m.entity), GB.mentionedIn, node))
+        add(_node(entity_iri(m.entity)), _node(GB.mentionedIn), evidence(m.evidence, m.method, m.confidence))
     for r in ex.relations:
-        s = doc if r.s == "doc" else entity_iri(r.s)
-        o = entity_iri(r.o)
-        g.add((s, PREDICATE[r.p], o))
-        statement = statement_iri(s, r.p, o)
-        g.add((statement, RDF.type, RDF.Statement))
-        g.add((statement, RDF.subject, s))
-        g.add((statement, RDF.predicate, PREDICATE[r.p]))
-        g.add((statement, RDF.object, o))
+        s = doc if r.s == "doc" else _node(entity_iri(r.s))
+        p, o = _node(PREDICATE[r.p]), _node(entity_iri(r.o))
+        add(s, p, o)
+        statement = _node(statement_iri(URIRef(s.value), r.p, URIRef(o.value)))
+        add(statement, _TYPE, _node(RDF.Statement))
+        add(statement, _node(RDF.subject), s)
+        add(statement, _node(RDF.predicate), p)
+        add(statement, _node(RDF.object), o)
         for ev in r.evidence:
-            g.add((statement, PROV.wasDerivedFrom, _add_evidence(g, doc, ev, r.method, r.confidence)))
-        _set_max(g, statement, GB.confidence, r.confidence)
-        g.add((statement, GB.method, Literal(r.method)))
+            add(statement, _node(PROV.wasDerivedFrom), evidence(ev, r.method, r.confidence))
+        add(statement, _node(GB.method), ox.Literal(r.method))
+        confidence[statement] = max(r.confidence, confidence.get(statement, r.confidence))
+    for node, value in confidence.items():
+        add(node, _node(GB.confidence), ox.Literal(str(Decimal(str(round(value, 3)))), datatype=_DECIMAL))
+    return sorted(out, key=str)
 
 
-def _add_evidence(g: Graph, doc: URIRef, ev: Evidence, method: str, confidence: float) -> URIRef:
-    node = evidence_iri(ev)
-    g.add((node, RDF.type, GB.Mention))
-    g.add((node, GB.inDocument, doc))
-    g.set((node, GB.startChar, Literal(ev.start)))
-    g.set((node, GB.endChar, Literal(ev.end)))
-    g.set((node, GB.anchorOf, Literal(ev.text)))
-    g.set((node, GB.sentence, Literal(ev.sentence)))
-    g.set((node, GB.sentenceIndex, Literal(ev.sentence_index)))
-    g.add((node, GB.method, Literal(method)))
-    _set_max(g, node, GB.confidence, confidence)
-    return node
+def post_ntriples(ex: Extraction) -> bytes:
+    """`post_triples` as N-Triples, the form the build cache keeps."""
+    return ox.serialize(post_triples(ex), format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-def _set_max(g: Graph, node: URIRef, prop: URIRef, value: float) -> None:
-    old = g.value(node, prop)
-    if old is None or float(old) < value:
-        g.set((node, prop, Literal(Decimal(str(round(value, 3))), datatype=XSD.decimal)))
+_TYPE = ox.NamedNode(str(RDF.type))
+_DECIMAL = ox.NamedNode(str(XSD.decimal))
 
 
-def to_networkx(graph) -> nx.MultiDiGraph:
+def _node(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
+
+
+def _lang(text: str) -> ox.Literal:
+    return ox.Literal(text, language="ja" if _JAPANESE.search(text) else "en")
+
+
+def to_networkx(graph, evidence: bool = True) -> nx.MultiDiGraph:
     """Entities (and documents) as nodes, relations as edges keyed by relation name, from an
     rdflib `Graph`, a `GraphStore` or a pyoxigraph `Store` (read with SPARQL, so a big graph
     is projected without walking every triple in Python).
 
-    Node attributes: `type`, `label`, `labels` (other spellings), `candidate`, `evidence`
-    ([post, sentence] pairs), `documents` (where it is mentioned); edge attributes: `relation`,
-    `weight` (number of supporting evidence spans), `evidence` (up to three quoted sentences).
+    Node attributes: `type`, `label`, `labels` (other spellings), `candidate`; edge
+    attributes: `relation`, `weight` (number of supporting evidence spans).  With
+    `evidence`, also what `add_evidence` adds; without, a big graph's projection stays
+    small and the evidence can be added to the part that is drawn.
     """
     store = _pyoxigraph_store(graph)
-
-    def ask(query: str):
-        return store.query(_SPARQL_PREFIXES + query)
-
-    posts = {r["doc"].value: (r["path"] or r["label"] or r["doc"]).value for r in ask(
-        "SELECT ?doc (MIN(?p) AS ?path) (MIN(?l) AS ?label) WHERE { ?doc a gb:Document . "
-        "OPTIONAL { ?doc gb:sourcePath ?p } OPTIONAL { ?doc rdfs:label ?l } } GROUP BY ?doc")}
     types = {str(cls): name for cls, name in [*CLASS_TYPE.items(), (GB.Document, "Document")]}
     rank = {name: i for i, name in enumerate(types.values())}  # a node of two of our classes takes the first
     nodes: dict[str, dict] = {}
-    for r in ask("SELECT ?node ?class (MIN(?p) AS ?pref) (MIN(?l) AS ?label) WHERE { ?node a ?class . "
-                 "OPTIONAL { ?node skos:prefLabel ?p } OPTIONAL { ?node rdfs:label ?l } } GROUP BY ?node ?class"):
+    for r in _ask(store, "SELECT ?node ?class (MIN(?p) AS ?pref) (MIN(?l) AS ?label) WHERE { ?node a ?class . "
+                         "OPTIONAL { ?node skos:prefLabel ?p } OPTIONAL { ?node rdfs:label ?l } } GROUP BY ?node ?class"):
         type_ = types.get(r["class"].value)
         node = r["node"].value
         if type_ is None or node in nodes and rank[nodes[node]["type"]] <= rank[type_]:
             continue
-        label = (r["pref"] or r["label"] or r["node"]).value
-        nodes[node] = {"type": type_, "label": label, "labels": [], "candidate": False, "evidence": set(),
-                       "documents": set()}
-    for r in ask("SELECT ?node ?alt WHERE { ?node skos:altLabel ?alt }"):
+        nodes[node] = {"type": type_, "label": (r["pref"] or r["label"] or r["node"]).value, "labels": [],
+                       "candidate": False, "evidence": [], "documents": []}
+    for r in _ask(store, "SELECT ?node ?alt WHERE { ?node skos:altLabel ?alt }"):
         if r["node"].value in nodes:
             nodes[r["node"].value]["labels"].append(r["alt"].value)
-    for r in ask("SELECT ?node WHERE { ?node a gb:CandidateService }"):
+    for r in _ask(store, "SELECT ?node WHERE { ?node a gb:CandidateService }"):
         if r["node"].value in nodes:
             nodes[r["node"].value]["candidate"] = True
-    for r in ask("SELECT ?node ?doc ?sentence WHERE { ?node gb:mentionedIn ?m . "
-                 "OPTIONAL { ?m gb:inDocument ?doc } OPTIONAL { ?m gb:sentence ?sentence } }"):
-        data = nodes.get(r["node"].value)
-        if data is not None:
-            doc = r["doc"].value if r["doc"] is not None else "None"
-            data["evidence"].add((posts.get(doc, ""), r["sentence"].value if r["sentence"] is not None else "None"))
-            data["documents"].add(doc)
     G = nx.MultiDiGraph()
-    for node, data in nodes.items():
-        G.add_node(node, type=data["type"], label=data["label"], labels=sorted(data["labels"]),
-                   candidate=data["candidate"], evidence=[list(pair) for pair in sorted(data["evidence"])[:10]],
-                   documents=sorted(data["documents"]))
+    for node in sorted(nodes):
+        data = nodes[node]
+        G.add_node(node, **{**data, "labels": sorted(data["labels"])})
     for name, pred in PREDICATE.items():
-        support: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for r in ask(f"SELECT ?s ?o ?source ?sentence WHERE {{ ?st rdf:subject ?s ; rdf:predicate <{pred}> ; "
-                     f"rdf:object ?o ; prov:wasDerivedFrom ?source . OPTIONAL {{ ?source gb:sentence ?sentence }} }}"):
-            sentence = r["sentence"].value if r["sentence"] is not None else "None"
-            support.setdefault((r["s"].value, r["o"].value), []).append((r["source"].value, sentence))
-        for r in ask(f"SELECT ?s ?o WHERE {{ ?s <{pred}> ?o }}"):
+        support = {(r["s"].value, r["o"].value): int(r["n"].value) for r in _ask(
+            store, f"SELECT ?s ?o ?n WHERE {{ ?st rdf:subject ?s ; rdf:predicate <{pred}> ; rdf:object ?o ; "
+                   f"gb:supportCount ?n }}")}
+        for r in _ask(store, f"SELECT ?s ?o WHERE {{ ?s <{pred}> ?o }}"):
             s, o = r["s"].value, r["o"].value
             if s in G and o in G:
-                sources = sorted(set(support.get((s, o), [])))
-                G.add_edge(s, o, key=name, relation=name, weight=max(1, len(sources)),
-                           evidence=[sentence for _, sentence in sources[:3]])
+                G.add_edge(s, o, key=name, relation=name, weight=max(1, support.get((s, o), 1)), evidence=[])
+    if evidence:
+        add_evidence(G, store)
     return G
+
+
+def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 3) -> None:
+    """Add to each node of `G` the posts that mention it (`documents`) and its first `per_node`
+    [post, sentence] pairs (`evidence`), and to each edge its first `per_edge` supporting
+    sentences, read from `graph` in batches of nodes."""
+    store = _pyoxigraph_store(graph)
+    posts = {r["doc"].value: (r["path"] or r["label"] or r["doc"]).value for r in _ask(
+        store, "SELECT ?doc (MIN(?p) AS ?path) (MIN(?l) AS ?label) WHERE { ?doc a gb:Document . "
+               "OPTIONAL { ?doc gb:sourcePath ?p } OPTIONAL { ?doc rdfs:label ?l } } GROUP BY ?doc")}
+    nodes = sorted(G)
+    for batch in (nodes[i:i + 500] for i in range(0, len(nodes), 500)):
+        found: dict[str, set] = {}
+        documents: dict[str, set] = {}
+        values = " ".join(f"<{n}>" for n in batch)
+        for r in _ask(store, f"SELECT ?node ?doc ?sentence WHERE {{ VALUES ?node {{ {values} }} "
+                             f"?node gb:mentionedIn ?m . OPTIONAL {{ ?m gb:inDocument ?doc }} "
+                             f"OPTIONAL {{ ?m gb:sentence ?sentence }} }}"):
+            node = r["node"].value
+            doc = r["doc"].value if r["doc"] is not None else "None"
+            found.setdefault(node, set()).add((posts.get(doc, ""), r["sentence"].value if r["sentence"] else "None"))
+            documents.setdefault(node, set()).add(doc)
+        for node in batch:
+            G.nodes[node]["evidence"] = [list(pair) for pair in sorted(found.get(node, ()))[:per_node]]
+            G.nodes[node]["documents"] = sorted(documents.get(node, ()))
+    for name, pred in PREDICATE.items():
+        pairs = sorted({(s, o) for s, o, key in G.edges(keys=True) if key == name})
+        for batch in (pairs[i:i + 500] for i in range(0, len(pairs), 500)):
+            sources: dict[tuple[str, str], set] = {}
+            values = " ".join(f"(<{s}> <{o}>)" for s, o in batch)
+            for r in _ask(store, f"SELECT ?s ?o ?source ?sentence WHERE {{ VALUES (?s ?o) {{ {values} }} "
+                                 f"?st rdf:subject ?s ; rdf:predicate <{pred}> ; rdf:object ?o ; "
+                                 f"prov:wasDerivedFrom ?source . OPTIONAL {{ ?source gb:sentence ?sentence }} }}"):
+                sentence = r["sentence"].value if r["sentence"] is not None else "None"
+                sources.setdefault((r["s"].value, r["o"].value), set()).add((r["source"].value, sentence))
+            for s, o in batch:
+                G.edges[s, o, name]["evidence"] = [sentence for _, sentence in sorted(sources.get((s, o), ()))[:per_edge]]
+
+
+def _ask(store: ox.Store, query: str):
+    return store.query(_SPARQL_PREFIXES + query)
 
 
 _SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p in (

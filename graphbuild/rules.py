@@ -21,8 +21,9 @@ class RuleMatch:
 
 _NAME_CHARS = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff々ー・&'\.\-"
 HANDLE = re.compile(r"(?<![A-Za-z0-9_.])@([A-Za-z0-9_][A-Za-z0-9_\-]{1,38}[A-Za-z0-9_])")
-COMPANY_PREFIXED = re.compile(r"(?:株式会社|\(株\)|（株）|㈱)\s?([" + _NAME_CHARS + r"]{2,30})")
-COMPANY_SUFFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])([" + _NAME_CHARS + r"]{2,30}?)\s?(?:株式会社|\(株\)|（株）|㈱)")
+# a company form and its name share a line ("...基盤\n株式会社X" is a title, then a speaker's company)
+COMPANY_PREFIXED = re.compile(r"(?:株式会社|\(株\)|（株）|㈱)[ \u3000]?([" + _NAME_CHARS + r"]{2,30})")
+COMPANY_SUFFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])([" + _NAME_CHARS + r"]{2,30}?)[ \u3000]?(?:株式会社|\(株\)|（株）|㈱)")
 CANDIDATE_SERVICE = re.compile(r"(?<![A-Za-z0-9])(?:Amazon|AWS)[ \u00a0]?((?:[A-Z][A-Za-z0-9]*|[0-9]+)(?:[ \u00a0][A-Z][A-Za-z0-9]+){0,3})")
 _EVENT_WORD = r"(?:Conf|Conference|Fest|Festival|Summit|Days?|Kaigi|Camp|Meetup|Forum|Expo|Week|Talks)"
 EVENT_DATED = re.compile(r"(?<![A-Za-z])((?:[A-Z][A-Za-z0-9.:]*[ \u00a0]){0,4}[A-Z]?[A-Za-z]*" + _EVENT_WORD

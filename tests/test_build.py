@@ -233,3 +233,12 @@ def test_a_store_folder_answers_queries_like_the_turtle_file_and_survives_a_fail
 
 
 REPO_QUERIES = Path(__file__).resolve().parent.parent / "ontology" / "queries"
+
+
+def test_a_corpus_too_big_for_memory_is_built_on_disk_with_the_same_bytes(nlp, sample_build, tmp_path, monkeypatch):
+    import graphbuild.build
+
+    monkeypatch.setattr(graphbuild.build, "IN_MEMORY_POSTS", 1)
+    build(None, tmp_path / "disk", nlp=nlp, progress=False)
+    assert _outputs(tmp_path / "disk") == _outputs(sample_build[1])
+    assert not list((tmp_path / "disk").glob(".graph-store.*"))  # the temporary store is gone

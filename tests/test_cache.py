@@ -40,6 +40,6 @@ def test_the_fingerprint_changes_with_the_vocabulary_and_the_pipeline_config(tmp
 def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):
     cache = ExtractionCache(tmp_path, "pipeline-1")
     document = document_from_text("本文です。")
-    key = cache.put(document, record())
+    key = cache.put(document, record()).key
     cache.path(key).write_bytes(b"\x1f\x8b not really gzip")
-    assert cache.get(document) is None
+    assert cache.get(document) is None and cache.get_post(document) is None

@@ -49,3 +49,16 @@ def test_big_graphs_get_fixed_positions_and_no_physics():
     assert set(positions) == set(G) and len(set(positions.values())) == len(G)
     page = render_html(G)
     assert '"physics": {"enabled": false' in page and '"x": ' in page
+
+
+def test_a_graph_too_big_to_draw_keeps_its_best_connected_nodes():
+    import networkx as nx
+
+    from graphbuild.html_map import most_connected
+
+    G = nx.MultiDiGraph()
+    G.add_edges_from(("hub", f"leaf{i}") for i in range(10))
+    G.add_edge("leaf0", "leaf1")
+    assert most_connected(G, 100) is G
+    small = most_connected(G, 3)
+    assert set(small) == {"hub", "leaf0", "leaf1"} and small.number_of_edges() == 3

@@ -1,0 +1,15 @@
+"""Structural rules: company forms stay on their own line."""
+
+from __future__ import annotations
+
+from graphbuild.rules import find_rule_matches
+
+
+def test_a_company_form_does_not_reach_across_a_line_break():
+    text = "データ分析基盤を作った話\n株式会社ホシゾラ物流 SRE 佐藤 健太さん"
+    companies = [m.name for m in find_rule_matches(text) if m.type == "Company"]
+    assert companies == ["ホシゾラ物流"]
+
+
+def test_a_company_form_with_a_space_still_names_the_company():
+    assert [m.name for m in find_rule_matches("ミナト商事 株式会社の事例") if m.type == "Company"] == ["ミナト商事"]
