@@ -70,7 +70,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     if not files:
         raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found")
     cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR,
-                            pipeline_fingerprint(config_of(nlp) if nlp is not None else "", vocabulary_path))
+                            pipeline_fingerprint(config_of(nlp, vocabulary_path), vocabulary_path))
     if jobs is None:
         # worker processes pay off when there are posts to share out, not for a rebuild of one
         jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(files, cache))

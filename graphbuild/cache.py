@@ -22,6 +22,7 @@ from spacy.language import Language
 
 from graphbuild.export import extraction_json, write_atomic
 from graphbuild.ingest import Document
+from graphbuild.nlp import PIPELINE_MARK, pipeline_mark
 from graphbuild.rdf import post_ntriples
 from graphbuild.records import Extraction
 from graphbuild.vocabulary import DEFAULT_PATH
@@ -102,8 +103,14 @@ def pipeline_fingerprint(nlp_config: str = "", vocabulary_path: str | os.PathLik
     return h.hexdigest()[:32]
 
 
-def config_of(nlp: Language) -> str:
-    """The pipeline's config as text, with the components that are enabled and disabled."""
+def config_of(nlp: Language | None, vocabulary_path: str | os.PathLike | None = None) -> str:
+    """What names a pipeline for the cache: one made by `load_pipeline` (None stands for the
+    default one) by its model and vocabulary, since graphbuild's code is in the fingerprint
+    anyway; any other by its whole config and the stages it runs."""
+    if nlp is None:
+        return pipeline_mark(vocabulary_path=vocabulary_path)
+    if PIPELINE_MARK in nlp.meta:
+        return nlp.meta[PIPELINE_MARK]
     return nlp.config.to_str() + "\n" + " ".join(nlp.pipe_names)
 
 

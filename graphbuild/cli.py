@@ -38,19 +38,30 @@ def _fail(e: Exception) -> None:
               help="Folder of cached extractions.  [default: OUT/.graphbuild-cache]")
 @click.option("--store", "store_dir", type=click.Path(path_type=Path), default=None,
               help="Also keep the graph in this pyoxigraph store folder (for `query --store` and `serve --store`).")
-@click.option("--timings", is_flag=True, help="Print the seconds each stage took.")
+@click.option("--timings", is_flag=True, help="Print the seconds each stage took and the peak memory.")
+@click.option("--watch", is_flag=True,
+              help="Keep running with the pipeline loaded; rebuild when a post is added, changed or removed.")
+@click.option("--interval", default=2.0, show_default=True, help="With --watch: seconds between looks at PATHS.")
 def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, jobs: int | None, executor: str,
-          scheduler: str | None, cache_dir: Path | None, store_dir: Path | None, timings: bool) -> None:
+          scheduler: str | None, cache_dir: Path | None, store_dir: Path | None, timings: bool, watch: bool,
+          interval: float) -> None:
     """Build the graph of PATHS (files or folders); the bundled sample corpus when none are given.
 
     Posts whose text and pipeline have not changed since the last build come from the cache."""
     from graphbuild.build import build as run_build
 
+    options = dict(strict=strict, progress=not quiet, executor=executor, scheduler=scheduler, cache_dir=cache_dir,
+                   store_dir=store_dir)
     try:
-        report = run_build(paths, out_dir, strict=strict, progress=not quiet, jobs=jobs, executor=executor,
-                           scheduler=scheduler, cache_dir=cache_dir, store_dir=store_dir)
+        report = run_build(paths, out_dir, jobs=jobs, **options)
     except GraphbuildError as e:
         _fail(e)
+    _print_report(report, timings)
+    if watch:
+        _watch(paths, interval, lambda nlp: run_build(paths, out_dir, nlp=nlp, **options), timings)
+
+
+def _print_report(report, timings: bool) -> None:
     click.echo(report.summary())
     if timings:
         import resource
@@ -59,6 +70,35 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
         peak = {who: resource.getrusage(which).ru_maxrss / 1024 for who, which in
                 (("this process", resource.RUSAGE_SELF), ("largest worker", resource.RUSAGE_CHILDREN))}
         click.echo("peak RSS MB: " + ", ".join(f"{who} {mb:.0f}" for who, mb in peak.items()))
+
+
+def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool) -> None:
+    """Rebuild with one loaded pipeline whenever the posts under `paths` change (and have stopped changing)."""
+    import time
+
+    from graphbuild.ingest import snapshot
+    from graphbuild.nlp import load_pipeline
+
+    from graphbuild.build import SAMPLE_CORPUS
+
+    watched = list(paths) or [SAMPLE_CORPUS]
+    nlp = load_pipeline()
+    last, pending = snapshot(watched), None
+    click.echo(f"graphbuild: watching {len(last)} posts; Ctrl-C stops", err=True)
+    try:
+        while True:
+            time.sleep(interval)
+            now = snapshot(watched)
+            if now == last or now != pending:
+                pending = None if now == last else now  # rebuild once a change has held still for one interval
+                continue
+            last, pending = now, None
+            try:
+                _print_report(rebuild(nlp), timings)
+            except GraphbuildError as e:
+                click.echo(f"graphbuild: error: {e} (still watching)", err=True)
+    except KeyboardInterrupt:
+        pass
     if not report.extractions:
         sys.exit(1)
 

@@ -8,6 +8,8 @@ the whole post (talks, relations) run on that.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import spacy
@@ -20,7 +22,9 @@ import graphbuild.talks  # noqa: F401
 import graphbuild.vocabulary_ruler  # noqa: F401
 from graphbuild.errors import ExtractionError
 from graphbuild.ingest import Document, split_for_sudachi
+from graphbuild.vocabulary import DEFAULT_PATH
 
+PIPELINE_MARK = "graphbuild_pipeline"
 DOCUMENT_STAGES = ("graphbuild_targeted_ner", "graphbuild_talks", "graphbuild_relations")
 # GiNZA components whose output nothing in graphbuild reads.  The bunsetu recognizer is
 # also quadratic in sentence length: a list of 500 lines with no "。" took over 10 minutes.
@@ -45,7 +49,15 @@ def load_pipeline(model: str = "ja_ginza", vocabulary_path: str | None = None) -
     nlp.add_pipe("graphbuild_targeted_ner")
     nlp.add_pipe("graphbuild_talks")
     nlp.add_pipe("graphbuild_relations", config={"vocabulary_path": vocabulary_path})
+    nlp.meta[PIPELINE_MARK] = pipeline_mark(model, vocabulary_path)
     return nlp
+
+
+def pipeline_mark(model: str = "ja_ginza", vocabulary_path: str | None = None) -> str:
+    """How the build cache knows a pipeline made by `load_pipeline` (its code is hashed apart):
+    the model and the vocabulary's content."""
+    vocabulary = Path(vocabulary_path or DEFAULT_PATH).read_bytes()
+    return f"load_pipeline({model!r}) vocabulary {hashlib.sha256(vocabulary).hexdigest()[:16]}"
 
 
 def process(nlp: Language, documents: Iterable[Document], batch_size: int = 16) -> Iterator[tuple[Document, Doc]]:

@@ -193,11 +193,13 @@ def test_a_dask_build_on_a_local_cluster_gives_the_same_bytes_as_the_local_build
     assert _outputs(tmp_path / "dask") == _outputs(local)
 
 
-def test_two_worker_processes_give_the_same_bytes_as_one_process(sample_build, tmp_path):
+def test_two_worker_processes_give_the_same_bytes_as_one_process_and_share_its_cache(nlp, sample_build, tmp_path):
     _, local = sample_build
     report = build(None, tmp_path / "pool", jobs=2, progress=False)
     assert report.cached == 0 and report.seconds["nlp"] > 0
     assert _outputs(tmp_path / "pool") == _outputs(local)
+    again = build(None, tmp_path / "pool", nlp=nlp, progress=False)  # the same pipeline, loaded here
+    assert again.cached == len(again.extractions) == len(report.extractions)
 
 
 def test_a_rebuild_extracts_only_the_changed_post_and_gives_the_graph_of_a_fresh_build(nlp, tmp_path):

@@ -51,3 +51,31 @@ def test_validate_reports_a_broken_file(tmp_path):
     path.write_text("this is not turtle", encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 1 and "broken.ttl" in result.output and "not valid Turtle" in result.output
+
+
+def test_watch_rebuilds_when_a_post_changes_taking_the_others_from_the_cache(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    corpus, out = tmp_path / "posts", tmp_path / "out"
+    shutil.copytree(SAMPLE_CORPUS, corpus)
+    command = [sys.executable, "-m", "graphbuild", "build", "--quiet", "--jobs", "1", "--watch", "--interval", "0.2",
+               "-o", str(out), str(corpus)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("4 posts built (0 from the cache)"), first + process.stderr.read()
+        assert "watching 4 posts" in process.stderr.readline()
+        post = sorted(corpus.iterdir())[0]
+        post.write_text(post.read_text(encoding="utf-8") + "\n株式会社ホシゾラ物流では Amazon EKS を採用しました。\n",
+                        encoding="utf-8")
+        started = time.monotonic()
+        second = process.stdout.readline()
+        assert second.startswith("4 posts built (3 from the cache)"), second
+        assert time.monotonic() - started < 60
+        assert "ホシゾラ物流" in (out / "graph.ttl").read_text(encoding="utf-8")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
