@@ -174,7 +174,7 @@ def _count_misses(files: list[Path], cache: ExtractionCache) -> int:
     misses = 0
     for path in files:
         try:
-            misses += not cache.path(cache.key(read_document(path))).exists()
+            misses += not cache.path(cache.key(read_document(path)), "nt").exists()
         except GraphbuildError:
             pass  # reported when the build reads it
     return misses

@@ -3,11 +3,14 @@
 A rebuild after one post changed reprocesses only that post.  The key covers the post
 (text, name, title) and the pipeline's fingerprint: graphbuild's code, the vocabulary,
 the spaCy and model versions and the pipeline config, so changing any of them makes
-every entry miss.  Entries are gzipped JSON written atomically; a damaged entry is a miss.
+every entry miss.  An entry is three gzip files written atomically: the extraction record,
+the post's N-Triples and its output JSON, so a cached post is added to the graph without
+parsing its record.  A damaged or half-written entry is a miss.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -52,26 +55,27 @@ class ExtractionCache:
             h.update(b"\0" + part.encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
-    def path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json.gz"
+    def path(self, key: str, part: str = "record") -> Path:
+        """One of an entry's three files: "record" (the extraction), "nt" (its triples), "output" (its JSON)."""
+        return self.directory / key[:2] / f"{key}.{part}.gz"
 
     def get(self, document: Document) -> Extraction | None:
         """The cached extraction of `document`, with its current source path; None on a miss."""
-        entry = self._read(self.key(document))
-        if entry is None:
-            return None
-        return Extraction.from_dict({**entry["record"], "source": document.source})
+        extraction = self.load(self.key(document))
+        return None if extraction is None else dataclasses.replace(extraction, source=document.source)
 
     def get_post(self, document: Document) -> CachedPost | None:
+        """The triples and output JSON of `document`, without reading its record; None on a miss."""
         key = self.key(document)
-        entry = self._read(key)
-        if entry is None:
-            return None
-        return CachedPost(key, entry["ntriples"].encode("utf-8"), entry["output"].encode("utf-8"))
+        ntriples, output = self._read(key, "nt"), self._read(key, "output")
+        return None if ntriples is None or output is None else CachedPost(key, ntriples, output)
 
     def load(self, key: str) -> Extraction | None:
-        entry = self._read(key)
-        return None if entry is None else Extraction.from_dict(entry["record"])
+        data = self._read(key, "record")
+        try:
+            return None if data is None else Extraction.from_dict(json.loads(data))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
 
     def put(self, document: Document, extraction: Extraction, ntriples: bytes | None = None,
             output_json: bytes | None = None) -> CachedPost:
@@ -79,19 +83,17 @@ class ExtractionCache:
         key = self.key(document)
         ntriples = post_ntriples(extraction) if ntriples is None else ntriples
         output_json = extraction_json(extraction) if output_json is None else output_json
-        entry = {"record": extraction.to_dict(), "ntriples": ntriples.decode("utf-8"),
-                 "output": output_json.decode("utf-8")}
-        data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-        write_atomic(self.path(key), gzip.compress(data, compresslevel=1))
+        record = json.dumps(extraction.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        # the triples go last: an entry whose writing was cut off has none, and is a miss
+        for part, data in (("record", record.encode("utf-8", "surrogatepass")), ("output", output_json),
+                           ("nt", ntriples)):
+            write_atomic(self.path(key, part), gzip.compress(data, compresslevel=1))
         return CachedPost(key, ntriples, output_json)
 
-    def _read(self, key: str) -> dict | None:
+    def _read(self, key: str, part: str) -> bytes | None:
         try:
-            entry = json.loads(gzip.decompress(self.path(key).read_bytes()))
-            if not all(isinstance(entry.get(k), t) for k, t in (("record", dict), ("ntriples", str), ("output", str))):
-                return None
-            return entry
-        except (OSError, EOFError, ValueError, TypeError, AttributeError):
+            return gzip.decompress(self.path(key, part).read_bytes())
+        except (OSError, EOFError, ValueError):
             return None  # missing, or damaged by a crash or a hand: extract again
 
 

@@ -78,19 +78,27 @@ def write_store_turtle(store: ox.Store, target: str | os.PathLike | IO, prefixes
     terms = _TurtleTerms(prefixes)
     text = isinstance(target, io.TextIOBase)
     chunk = ["".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items())) + "\n"]
-    subjects = sorted((row[0] for row in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")), key=_term_key)
     count = 0
-    for n, subject in enumerate(subjects, 1):
-        pairs = sorted((q.predicate.value, terms.of(q.object))
-                       for q in store.quads_for_pattern(subject, None, None, ox.DefaultGraph()))
+    for n, (subject, pairs) in enumerate(_by_subject(store, terms), 1):
+        pairs.sort()
         lines = [f"    {terms.predicate(p)} {o}" for p, o in pairs]
         chunk.append(terms.of(subject) + "\n" + " ;\n".join(lines) + " .\n\n")
         count += len(pairs)
-        if n % 2000 == 0 or n == len(subjects):
+        if n % 2000 == 0:
             data = "".join(chunk)
             target.write(data if text else data.encode("utf-8"))
             chunk = []
+    data = "".join(chunk)
+    target.write(data if text else data.encode("utf-8"))
     return count
+
+
+def _by_subject(store: ox.Store, terms: "_TurtleTerms") -> Iterator[tuple[object, list[tuple[str, str]]]]:
+    """(subject, [(predicate IRI, object in Turtle)]) in subject order; one subject's triples in memory at a time."""
+    for row in sorted(store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }"), key=lambda row: _term_key(row[0])):
+        subject = row[0]
+        yield subject, [(q.predicate.value, terms.of(q.object))
+                        for q in store.quads_for_pattern(subject, None, None, ox.DefaultGraph())]
 
 
 def read_turtle(source: str | os.PathLike | IO) -> Graph:

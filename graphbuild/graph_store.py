@@ -21,18 +21,20 @@ from graphbuild.namespace import GB
 from graphbuild.rdf import PREFIXES, new_graph, post_triples
 from graphbuild.records import Extraction
 
-_CONFIDENCE = ox.NamedNode(str(GB.confidence))
-_SUPPORT = ox.NamedNode(str(GB.supportCount))
-_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
-_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-_TOTALS = f"""
+# Each post gave its statements a confidence; the graph keeps the best, and counts the
+# evidence spans over every post.  One SPARQL update, run inside pyoxigraph.
+_CORPUS_TOTALS = f"""
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX gb: <{GB._NS}>
-SELECT ?statement (COUNT(DISTINCT ?source) AS ?support) (MAX(?confidence) AS ?best) WHERE {{
-  ?statement a rdf:Statement ; prov:wasDerivedFrom ?source .
-  OPTIONAL {{ ?statement gb:confidence ?confidence }}
-}} GROUP BY ?statement"""
+DELETE {{ ?statement gb:confidence ?old }}
+INSERT {{ ?statement gb:supportCount ?support ; gb:confidence ?best }}
+WHERE {{
+  {{ SELECT ?statement (COUNT(DISTINCT ?source) AS ?support) (MAX(?c) AS ?best) WHERE {{
+      ?statement a rdf:Statement ; prov:wasDerivedFrom ?source ; gb:confidence ?c .
+  }} GROUP BY ?statement }}
+  ?statement gb:confidence ?old .
+}}"""
 
 
 class GraphStore:
@@ -52,16 +54,8 @@ class GraphStore:
         self.store.load(data, format=ox.RdfFormat.N_TRIPLES)
 
     def finish(self) -> None:
-        """Replace the per-post support counts and confidences of statements by corpus-wide ones."""
-        for row in list(self.store.query(_TOTALS)):
-            statement, support, best = row["statement"], row["support"], row["best"]
-            for quad in list(self.store.quads_for_pattern(statement, _CONFIDENCE, None, ox.DefaultGraph())):
-                self.store.remove(quad)
-            for quad in list(self.store.quads_for_pattern(statement, _SUPPORT, None, ox.DefaultGraph())):
-                self.store.remove(quad)
-            self.store.add(ox.Quad(statement, _SUPPORT, ox.Literal(support.value, datatype=_INTEGER)))
-            if best is not None:
-                self.store.add(ox.Quad(statement, _CONFIDENCE, ox.Literal(best.value, datatype=_DECIMAL)))
+        """Replace the per-post confidences of statements by the best one, and add their support counts."""
+        self.store.update(_CORPUS_TOTALS)
         if self.path is not None:
             self.store.flush()
 

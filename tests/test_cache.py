@@ -41,5 +41,7 @@ def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):
     cache = ExtractionCache(tmp_path, "pipeline-1")
     document = document_from_text("本文です。")
     key = cache.put(document, record()).key
-    cache.path(key).write_bytes(b"\x1f\x8b not really gzip")
+    cache.path(key, "nt").write_bytes(b"\x1f\x8b not really gzip")
+    assert cache.get_post(document) is None
+    cache.path(key, "record").write_bytes(b"\x1f\x8b not really gzip")
     assert cache.get(document) is None and cache.get_post(document) is None
