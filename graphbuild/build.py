@@ -134,7 +134,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             reasons = "; ".join(f"{path}: {reason}" for path, reason in report.skipped)
             raise InputError(", ".join(map(str, paths)), f"no post could be read, nothing written ({reasons})")
         report.extractions = CachedExtractions(cache, keys)
-        _write_outputs(report, graph, staging)
+        _write_outputs(report, graph, staging, progress)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if store_building is not None:
@@ -147,12 +147,17 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     return report
 
 
-def _write_outputs(report: BuildReport, graph: GraphStore, staging: Path) -> None:
+def _write_outputs(report: BuildReport, graph: GraphStore, staging: Path, progress: bool) -> None:
     """Finish the graph, then put the extractions, the map and the graph in place, each file atomically."""
     out = report.out_dir
+    steps = tqdm(total=3, desc="writing", unit="step", disable=not progress, file=sys.stderr,
+                 bar_format="{desc}: {n}/{total} {postfix}")
+    steps.set_postfix_str("corpus totals")
     t = time.perf_counter()
     graph.finish()
     report.seconds["rdf"] += time.perf_counter() - t
+    steps.update()
+    steps.set_postfix_str("graph.html")
     t = time.perf_counter()
     G = to_networkx(graph, evidence=False)
     drawn = most_connected(G)
@@ -162,12 +167,16 @@ def _write_outputs(report: BuildReport, graph: GraphStore, staging: Path) -> Non
         title += f" (the {drawn.number_of_nodes():,} best-connected of {G.number_of_nodes():,} nodes)"
     write_html(drawn, out / "graph.html", title=title)
     report.seconds["html"] = time.perf_counter() - t
+    steps.update()
+    steps.set_postfix_str("graph.ttl")
     t = time.perf_counter()
     (out / "extractions").mkdir(parents=True, exist_ok=True)
     for staged in sorted(staging.glob("*.json")):
         os.replace(staged, out / "extractions" / staged.name)
     report.triples = graph.write_turtle(out / "graph.ttl")
     report.seconds["turtle"] = time.perf_counter() - t
+    steps.update()
+    steps.close()
 
 
 def _count_misses(files: list[Path], cache: ExtractionCache) -> int:

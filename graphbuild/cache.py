@@ -87,7 +87,8 @@ class ExtractionCache:
         # the triples go last: an entry whose writing was cut off has none, and is a miss
         for part, data in (("record", record.encode("utf-8", "surrogatepass")), ("output", output_json),
                            ("nt", ntriples)):
-            write_atomic(self.path(key, part), gzip.compress(data, compresslevel=1))
+            # not fsynced: after a power cut a lost or torn entry fails its gzip check and is a miss
+            write_atomic(self.path(key, part), gzip.compress(data, compresslevel=1), durable=False)
         return CachedPost(key, ntriples, output_json)
 
     def _read(self, key: str, part: str) -> bytes | None:

@@ -22,9 +22,10 @@ from rdflib import Graph
 from graphbuild.errors import InputError
 
 @contextmanager
-def atomic_file(path: str | os.PathLike) -> Iterator[IO[bytes]]:
+def atomic_file(path: str | os.PathLike, durable: bool = True) -> Iterator[IO[bytes]]:
     """A binary file that replaces `path` only when the block ends without an exception,
-    so readers see either the old file or the new one, never a mix."""
+    so readers see either the old file or the new one, never a mix.  `durable` also waits
+    for the disk (fsync), for outputs a power cut must not lose."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -32,16 +33,17 @@ def atomic_file(path: str | os.PathLike) -> Iterator[IO[bytes]]:
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+def write_atomic(path: str | os.PathLike, data: bytes, durable: bool = True) -> None:
     """Write `data` to `path` atomically (see `atomic_file`)."""
-    with atomic_file(path) as f:
+    with atomic_file(path, durable) as f:
         f.write(data)
 
 
@@ -95,7 +97,8 @@ def write_store_turtle(store: ox.Store, target: str | os.PathLike | IO, prefixes
 
 def _by_subject(store: ox.Store, terms: "_TurtleTerms") -> Iterator[tuple[object, list[tuple[str, str]]]]:
     """(subject, [(predicate IRI, object in Turtle)]) in subject order; one subject's triples in memory at a time."""
-    for row in sorted(store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }"), key=lambda row: _term_key(row[0])):
+    # sorted inside pyoxigraph and streamed: a graph of millions of subjects never becomes a Python list
+    for row in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY ?s"):
         subject = row[0]
         yield subject, [(q.predicate.value, terms.of(q.object))
                         for q in store.quads_for_pattern(subject, None, None, ox.DefaultGraph())]
@@ -130,10 +133,6 @@ _BARE = {_XSD + "integer": re.compile(r"[+-]?\d+"), _XSD + "decimal": re.compile
          _XSD + "boolean": re.compile(r"true|false")}
 # a local name that Turtle takes after a prefix as it is (PN_LOCAL without its rarer escapes)
 _LOCAL_NAME = re.compile(r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:(?:[A-Za-z0-9_\-.]|%[0-9A-Fa-f]{2})*(?:[A-Za-z0-9_\-]|%[0-9A-Fa-f]{2}))?")
-
-
-def _term_key(term) -> str:
-    return term.value
 
 
 class _TurtleTerms:

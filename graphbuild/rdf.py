@@ -168,8 +168,10 @@ def to_networkx(graph, evidence: bool = True) -> nx.MultiDiGraph:
     types = {str(cls): name for cls, name in [*CLASS_TYPE.items(), (GB.Document, "Document")]}
     rank = {name: i for i, name in enumerate(types.values())}  # a node of two of our classes takes the first
     nodes: dict[str, dict] = {}
-    for r in _ask(store, "SELECT ?node ?class (MIN(?p) AS ?pref) (MIN(?l) AS ?label) WHERE { ?node a ?class . "
-                         "OPTIONAL { ?node skos:prefLabel ?p } OPTIONAL { ?node rdfs:label ?l } } GROUP BY ?node ?class"):
+    classes = " ".join(f"<{cls}>" for cls in types)  # not the millions of evidence nodes and statements
+    for r in _ask(store, f"SELECT ?node ?class (MIN(?p) AS ?pref) (MIN(?l) AS ?label) WHERE {{ "
+                         f"VALUES ?class {{ {classes} }} ?node a ?class . OPTIONAL {{ ?node skos:prefLabel ?p }} "
+                         f"OPTIONAL {{ ?node rdfs:label ?l }} }} GROUP BY ?node ?class"):
         type_ = types.get(r["class"].value)
         node = r["node"].value
         if type_ is None or node in nodes and rank[nodes[node]["type"]] <= rank[type_]:
@@ -200,28 +202,20 @@ def to_networkx(graph, evidence: bool = True) -> nx.MultiDiGraph:
 
 
 def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 3) -> None:
-    """Add to each node of `G` the posts that mention it (`documents`) and its first `per_node`
-    [post, sentence] pairs (`evidence`), and to each edge its first `per_edge` supporting
-    sentences, read from `graph` in batches of nodes."""
+    """Add to each node of `G` its first `per_node` [post, sentence] pairs (`evidence`) and, for
+    a node without edges, the posts that mention it (`documents`); and to each edge its first
+    `per_edge` supporting sentences.  Read from `graph` node by node and in batches of edges,
+    so a service mentioned a hundred thousand times costs no more memory than one mentioned once."""
     store = _pyoxigraph_store(graph)
-    posts = {r["doc"].value: (r["path"] or r["label"] or r["doc"]).value for r in _ask(
-        store, "SELECT ?doc (MIN(?p) AS ?path) (MIN(?l) AS ?label) WHERE { ?doc a gb:Document . "
-               "OPTIONAL { ?doc gb:sourcePath ?p } OPTIONAL { ?doc rdfs:label ?l } } GROUP BY ?doc")}
-    nodes = sorted(G)
-    for batch in (nodes[i:i + 500] for i in range(0, len(nodes), 500)):
-        found: dict[str, set] = {}
-        documents: dict[str, set] = {}
-        values = " ".join(f"<{n}>" for n in batch)
-        for r in _ask(store, f"SELECT ?node ?doc ?sentence WHERE {{ VALUES ?node {{ {values} }} "
-                             f"?node gb:mentionedIn ?m . OPTIONAL {{ ?m gb:inDocument ?doc }} "
-                             f"OPTIONAL {{ ?m gb:sentence ?sentence }} }}"):
-            node = r["node"].value
-            doc = r["doc"].value if r["doc"] is not None else "None"
-            found.setdefault(node, set()).add((posts.get(doc, ""), r["sentence"].value if r["sentence"] else "None"))
-            documents.setdefault(node, set()).add(doc)
-        for node in batch:
-            G.nodes[node]["evidence"] = [list(pair) for pair in sorted(found.get(node, ()))[:per_node]]
-            G.nodes[node]["documents"] = sorted(documents.get(node, ()))
+    for node in G:
+        G.nodes[node]["evidence"] = [[r["post"].value, r["sentence"].value] for r in _ask(
+            store, f"SELECT DISTINCT ?post ?sentence WHERE {{ <{node}> gb:mentionedIn ?m . "
+                   f"OPTIONAL {{ ?m gb:inDocument ?doc }} OPTIONAL {{ ?m gb:sentence ?s }} "
+                   f"OPTIONAL {{ ?doc gb:sourcePath ?path }} OPTIONAL {{ ?doc rdfs:label ?label }} "
+                   f"BIND(COALESCE(?path, ?label, STR(?doc), \"\") AS ?post) BIND(COALESCE(?s, \"None\") AS ?sentence) "
+                   f"}} ORDER BY ?post ?sentence LIMIT {per_node}")]
+        G.nodes[node]["documents"] = [] if G.degree(node) else sorted(r["doc"].value for r in _ask(
+            store, f"SELECT DISTINCT ?doc WHERE {{ <{node}> gb:mentionedIn/gb:inDocument ?doc }}"))
     for name, pred in PREDICATE.items():
         pairs = sorted({(s, o) for s, o, key in G.edges(keys=True) if key == name})
         for batch in (pairs[i:i + 500] for i in range(0, len(pairs), 500)):
