@@ -27,7 +27,7 @@ from graphbuild.executors import default_jobs, run_extractions
 from graphbuild.graph_store import GraphStore, replace_store
 from graphbuild.html_map import most_connected, write_html
 from graphbuild.ingest import Document, find_posts, read_document
-from graphbuild.rdf import add_evidence, to_networkx
+from graphbuild.network import add_evidence, to_networkx
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample"
 CACHE_DIR = ".graphbuild-cache"  # inside the output folder unless `cache_dir` says otherwise
@@ -151,7 +151,7 @@ def _write_outputs(report: BuildReport, graph: GraphStore, staging: Path, progre
     """Finish the graph, then put the extractions, the map and the graph in place, each file atomically."""
     out = report.out_dir
     steps = tqdm(total=3, desc="writing", unit="step", disable=not progress, file=sys.stderr,
-                 bar_format="{desc}: {n}/{total} {postfix}")
+                 bar_format="{desc}: {n}/{total}{postfix}")
     steps.set_postfix_str("corpus totals")
     t = time.perf_counter()
     graph.finish()

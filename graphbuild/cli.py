@@ -188,7 +188,7 @@ if __name__ == "__main__":
 def stats(graph: Path, top: int) -> None:
     """Print counts per type and relation in GRAPH (Turtle), and the top entities of each type."""
     from graphbuild.export import read_turtle_checked
-    from graphbuild.rdf import to_networkx
+    from graphbuild.network import to_networkx
     from graphbuild.stats import graph_stats
 
     try:

@@ -1,4 +1,4 @@
-"""Extraction records -> an rdflib graph, and the NetworkX view of that graph.
+"""Extraction records -> RDF triples (and an rdflib graph of them); the NetworkX view is in `network`.
 
 IRIs are stable: a catalogue service is keyed by its catalogue id (so "ECS", "Amazon
 ECS" and "Amazon Elastic Container Service" are one node), other entities by their
@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Iterable
 from urllib.parse import quote
 
-import networkx as nx
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
@@ -152,97 +151,3 @@ def _node(iri: str) -> ox.NamedNode:
 
 def _lang(text: str) -> ox.Literal:
     return ox.Literal(text, language="ja" if _JAPANESE.search(text) else "en")
-
-
-def to_networkx(graph, evidence: bool = True) -> nx.MultiDiGraph:
-    """Entities (and documents) as nodes, relations as edges keyed by relation name, from an
-    rdflib `Graph`, a `GraphStore` or a pyoxigraph `Store` (read with SPARQL, so a big graph
-    is projected without walking every triple in Python).
-
-    Node attributes: `type`, `label`, `labels` (other spellings), `candidate`; edge
-    attributes: `relation`, `weight` (number of supporting evidence spans).  With
-    `evidence`, also what `add_evidence` adds; without, a big graph's projection stays
-    small and the evidence can be added to the part that is drawn.
-    """
-    store = _pyoxigraph_store(graph)
-    types = {str(cls): name for cls, name in [*CLASS_TYPE.items(), (GB.Document, "Document")]}
-    rank = {name: i for i, name in enumerate(types.values())}  # a node of two of our classes takes the first
-    nodes: dict[str, dict] = {}
-    classes = " ".join(f"<{cls}>" for cls in types)  # not the millions of evidence nodes and statements
-    for r in _ask(store, f"SELECT ?node ?class (MIN(?p) AS ?pref) (MIN(?l) AS ?label) WHERE {{ "
-                         f"VALUES ?class {{ {classes} }} ?node a ?class . OPTIONAL {{ ?node skos:prefLabel ?p }} "
-                         f"OPTIONAL {{ ?node rdfs:label ?l }} }} GROUP BY ?node ?class"):
-        type_ = types.get(r["class"].value)
-        node = r["node"].value
-        if type_ is None or node in nodes and rank[nodes[node]["type"]] <= rank[type_]:
-            continue
-        nodes[node] = {"type": type_, "label": (r["pref"] or r["label"] or r["node"]).value, "labels": [],
-                       "candidate": False, "evidence": [], "documents": []}
-    for r in _ask(store, "SELECT ?node ?alt WHERE { ?node skos:altLabel ?alt }"):
-        if r["node"].value in nodes:
-            nodes[r["node"].value]["labels"].append(r["alt"].value)
-    for r in _ask(store, "SELECT ?node WHERE { ?node a gb:CandidateService }"):
-        if r["node"].value in nodes:
-            nodes[r["node"].value]["candidate"] = True
-    G = nx.MultiDiGraph()
-    for node in sorted(nodes):
-        data = nodes[node]
-        G.add_node(node, **{**data, "labels": sorted(data["labels"])})
-    for name, pred in PREDICATE.items():
-        support = {(r["s"].value, r["o"].value): int(r["n"].value) for r in _ask(
-            store, f"SELECT ?s ?o ?n WHERE {{ ?st rdf:subject ?s ; rdf:predicate <{pred}> ; rdf:object ?o ; "
-                   f"gb:supportCount ?n }}")}
-        for r in _ask(store, f"SELECT ?s ?o WHERE {{ ?s <{pred}> ?o }}"):
-            s, o = r["s"].value, r["o"].value
-            if s in G and o in G:
-                G.add_edge(s, o, key=name, relation=name, weight=max(1, support.get((s, o), 1)), evidence=[])
-    if evidence:
-        add_evidence(G, store)
-    return G
-
-
-def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 3) -> None:
-    """Add to each node of `G` its first `per_node` [post, sentence] pairs (`evidence`) and, for
-    a node without edges, the posts that mention it (`documents`); and to each edge its first
-    `per_edge` supporting sentences.  Read from `graph` node by node and in batches of edges,
-    so a service mentioned a hundred thousand times costs no more memory than one mentioned once."""
-    store = _pyoxigraph_store(graph)
-    for node in G:
-        G.nodes[node]["evidence"] = [[r["post"].value, r["sentence"].value] for r in _ask(
-            store, f"SELECT DISTINCT ?post ?sentence WHERE {{ <{node}> gb:mentionedIn ?m . "
-                   f"OPTIONAL {{ ?m gb:inDocument ?doc }} OPTIONAL {{ ?m gb:sentence ?s }} "
-                   f"OPTIONAL {{ ?doc gb:sourcePath ?path }} OPTIONAL {{ ?doc rdfs:label ?label }} "
-                   f"BIND(COALESCE(?path, ?label, STR(?doc), \"\") AS ?post) BIND(COALESCE(?s, \"None\") AS ?sentence) "
-                   f"}} ORDER BY ?post ?sentence LIMIT {per_node}")]
-        G.nodes[node]["documents"] = [] if G.degree(node) else sorted(r["doc"].value for r in _ask(
-            store, f"SELECT DISTINCT ?doc WHERE {{ <{node}> gb:mentionedIn/gb:inDocument ?doc }}"))
-    for name, pred in PREDICATE.items():
-        pairs = sorted({(s, o) for s, o, key in G.edges(keys=True) if key == name})
-        for batch in (pairs[i:i + 500] for i in range(0, len(pairs), 500)):
-            sources: dict[tuple[str, str], set] = {}
-            values = " ".join(f"(<{s}> <{o}>)" for s, o in batch)
-            for r in _ask(store, f"SELECT ?s ?o ?source ?sentence WHERE {{ VALUES (?s ?o) {{ {values} }} "
-                                 f"?st rdf:subject ?s ; rdf:predicate <{pred}> ; rdf:object ?o ; "
-                                 f"prov:wasDerivedFrom ?source . OPTIONAL {{ ?source gb:sentence ?sentence }} }}"):
-                sentence = r["sentence"].value if r["sentence"] is not None else "None"
-                sources.setdefault((r["s"].value, r["o"].value), set()).add((r["source"].value, sentence))
-            for s, o in batch:
-                G.edges[s, o, name]["evidence"] = [sentence for _, sentence in sorted(sources.get((s, o), ()))[:per_edge]]
-
-
-def _ask(store: ox.Store, query: str):
-    return store.query(_SPARQL_PREFIXES + query)
-
-
-_SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p in (
-    "gb", "rdf", "rdfs", "skos", "prov"))
-
-
-def _pyoxigraph_store(graph) -> ox.Store:
-    if isinstance(graph, ox.Store):
-        return graph
-    if isinstance(graph, Graph):
-        store = ox.Store()
-        store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-        return store
-    return graph.store  # a GraphStore

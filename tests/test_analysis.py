@@ -36,7 +36,7 @@ def test_communities_and_shared_services():
 @pytest.mark.model
 def test_sample_companies_share_services(sample_build):
     from graphbuild.export import read_turtle
-    from graphbuild.rdf import to_networkx
+    from graphbuild.network import to_networkx
 
     _, out = sample_build
     pairs = companies_sharing_services(to_networkx(read_turtle(out / "graph.ttl")))

@@ -45,3 +45,17 @@ def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):
     assert cache.get_post(document) is None
     cache.path(key, "record").write_bytes(b"\x1f\x8b not really gzip")
     assert cache.get(document) is None and cache.get_post(document) is None
+
+
+def test_every_module_that_makes_a_cached_entry_is_in_the_fingerprint():
+    """A module that extraction imports but EXTRACTION_CODE leaves out would leave stale entries after it changed."""
+    import subprocess
+    import sys
+
+    from graphbuild.cache import EXTRACTION_CODE
+
+    listing = "import sys, graphbuild.executors; print(' '.join(sorted(sys.modules)))"  # what a worker runs
+    modules = subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, check=True).stdout.split()
+    used = {m.split(".")[1] + ".py" for m in modules if m.startswith("graphbuild.") and m.count(".") == 1}
+    left_out = used - set(EXTRACTION_CODE) - {"errors.py"}
+    assert not left_out, f"extraction imports {left_out}; add them to EXTRACTION_CODE"

@@ -4,7 +4,8 @@ import re
 import pytest
 
 from graphbuild.export import serialize, write_atomic, write_turtle
-from graphbuild.rdf import to_networkx, to_rdf
+from graphbuild.network import to_networkx
+from graphbuild.rdf import to_rdf
 from tests.test_rdf import record
 
 

@@ -4,7 +4,8 @@ import re
 import networkx as nx
 
 from graphbuild.html_map import LAYOUT_THRESHOLD, layout_positions, render_html
-from graphbuild.rdf import to_networkx, to_rdf
+from graphbuild.network import to_networkx
+from graphbuild.rdf import to_rdf
 from tests.test_rdf import record
 
 HOSTILE = "<img src=x onerror=alert(1)>"

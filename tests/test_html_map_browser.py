@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from graphbuild.html_map import write_html
-from graphbuild.rdf import to_networkx, to_rdf
+from graphbuild.network import to_networkx
+from graphbuild.rdf import to_rdf
 from tests.conftest import ARTIFACTS, chromium_page
 from tests.test_rdf import record
 

@@ -6,7 +6,7 @@ from rdflib.namespace import SKOS
 from graphbuild.export import read_turtle, serialize
 from graphbuild.extract import extract
 from graphbuild.namespace import GB
-from graphbuild.rdf import entity_iri, to_networkx, to_rdf
+from graphbuild.rdf import entity_iri, to_rdf
 from graphbuild.records import Entity, Evidence, Extraction, Mention, Relation
 from tests.conftest import make_doc
 
@@ -38,23 +38,10 @@ def test_graph_has_types_labels_and_evidence():
     assert (entity_iri("svc:amazon-foo"), RDF.type, GB.CandidateService) in g
 
 
-def test_same_service_from_two_posts_is_one_node():
-    g = to_rdf([record("d1"), record("d2", "別の会社")])
-    assert len(set(g.subjects(RDF.type, GB.Service))) == 2  # ECS and the candidate
-    G = to_networkx(g)
-    assert G.in_degree(str(entity_iri("svc:ecs"))) == 2
-
-
 def test_any_name_gives_a_valid_iri_and_round_trips():
     g = to_rdf([record(company='悪い<名前> "{|}^`\\ 会社')])
     again = read_turtle(__import__("io").BytesIO(serialize(g)))
     assert isomorphic(g, again)
-
-
-def test_networkx_view_counts_support():
-    G = to_networkx(to_rdf([record()]))
-    data = G.get_edge_data(str(entity_iri("org:サンプル商事")), str(entity_iri("svc:ecs")))["uses"]
-    assert data["weight"] == 1 and "採用" in data["evidence"][0]
 
 
 POST_A = """AWS Summit 2019 参加レポート

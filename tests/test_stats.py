@@ -1,7 +1,7 @@
 import pytest
 
 from graphbuild.export import read_turtle
-from graphbuild.rdf import to_networkx
+from graphbuild.network import to_networkx
 from graphbuild.stats import graph_stats
 
 pytestmark = pytest.mark.model

@@ -1,0 +1,23 @@
+"""The NetworkX view: one node per entity, edges weighted by their evidence."""
+
+from __future__ import annotations
+
+from rdflib import RDF
+
+from graphbuild.namespace import GB
+from graphbuild.network import to_networkx
+from graphbuild.rdf import entity_iri, to_rdf
+from tests.test_rdf import record
+
+
+def test_same_service_from_two_posts_is_one_node():
+    g = to_rdf([record("d1"), record("d2", "別の会社")])
+    assert len(set(g.subjects(RDF.type, GB.Service))) == 2  # ECS and the candidate
+    G = to_networkx(g)
+    assert G.in_degree(str(entity_iri("svc:ecs"))) == 2
+
+
+def test_networkx_view_counts_support():
+    G = to_networkx(to_rdf([record()]))
+    data = G.get_edge_data(str(entity_iri("org:サンプル商事")), str(entity_iri("svc:ecs")))["uses"]
+    assert data["weight"] == 1 and "採用" in data["evidence"][0]
