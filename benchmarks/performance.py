@@ -223,6 +223,7 @@ def sparql(extractions: list[Extraction], sizes: list[int], rdflib_timeout: floa
     print("## 3. SPARQL latency of the saved queries (ms)\n")
     header = "| query | " + " | ".join(f"pyoxigraph p50 @{s:,} | rdflib @{s:,}" for s in sizes) + " |"
     results: dict[str, list[str]] = {q.stem: [] for q in QUERIES}
+    rows: dict[str, int] = {}
     notes = []
     for size in sizes:
         graph, copy = GraphStore(), 0
@@ -237,13 +238,13 @@ def sparql(extractions: list[Extraction], sizes: list[int], rdflib_timeout: floa
         notes.append(f"{len(graph):,} triples built in {time.perf_counter() - t:.1f} s")
         for q in QUERIES:
             text = q.read_text(encoding="utf-8")
-            list(graph.store.query(text))
+            rows[q.stem] = len(list(graph.store.query(text)))
             runs = []
             for _ in range(7):
                 t = time.perf_counter()
                 list(graph.store.query(text))
                 runs.append(1000 * (time.perf_counter() - t))
-            results[q.stem].append(f"{statistics.median(runs):.1f}")
+            results[q.stem].append(f"{statistics.median(runs):.1f} ({rows[q.stem]} rows)")
         dump = work / f"graph-{size}.nt"
         dump.write_bytes(graph.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
         del graph
