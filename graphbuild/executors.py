@@ -37,7 +37,6 @@ class Outcome:
 
     extraction: Extraction | None
     error: str | None = None
-    bug: bool = False  # the error is an unexpected exception, not a post graphbuild cannot read
     nlp_seconds: float = 0.0
     extract_seconds: float = 0.0  # entity resolution and relation records
     ntriples: bytes = b""  # the post's triples and output file, made where the post was extracted
@@ -60,8 +59,7 @@ def extract_document(document: Document, vocabulary_path: str | None = None, nlp
     except GraphbuildError as e:
         return Outcome(None, getattr(e, "reason", str(e)))
     except Exception as e:  # a bug of ours on an odd post must not cost the other posts
-        return Outcome(None, f"extraction failed ({type(e).__name__}: {e}); please report this as a graphbuild bug",
-                       bug=True)
+        return Outcome(None, f"extraction failed ({type(e).__name__}: {e}); please report this as a graphbuild bug")
 
 
 def default_jobs() -> int:

@@ -181,7 +181,3 @@ def _as_store(g: Graph) -> ox.Store:
 def extraction_json(extraction) -> bytes:
     """The output file of one post's extraction: the gold files' shape plus evidence."""
     return (json.dumps(extraction.to_json(evidence=True), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def write_extraction_json(data: dict, target: str | os.PathLike | IO) -> None:
-    _write(target, (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8"))
