@@ -27,6 +27,7 @@ from graphbuild.ingest import Document
 from graphbuild.nlp import load_pipeline, process_one
 from graphbuild.rdf import post_ntriples
 from graphbuild.records import Extraction
+from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
 EXECUTORS = ("local", "dask")
 
@@ -51,7 +52,7 @@ def extract_document(document: Document, vocabulary_path: str | None = None, nlp
         started = time.perf_counter()
         doc = process_one(nlp, document)
         parsed = time.perf_counter()
-        extraction = extract(document, doc)
+        extraction = extract(document, doc, Vocabulary.load(vocabulary_path or DEFAULT_PATH))
         extracted = time.perf_counter()
         ntriples, output_json = post_ntriples(extraction), extraction_json(extraction)
         return Outcome(extraction, nlp_seconds=parsed - started, extract_seconds=extracted - parsed,
