@@ -28,6 +28,7 @@ from graphbuild.graph_store import GraphStore, replace_store
 from graphbuild.html_map import most_connected, write_html
 from graphbuild.ingest import Document, find_posts, read_document
 from graphbuild.network import add_evidence, to_networkx
+from graphbuild.records import Extraction
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample"
 CACHE_DIR = ".graphbuild-cache"  # inside the output folder unless `cache_dir` says otherwise

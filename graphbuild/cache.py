@@ -23,7 +23,7 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from graphbuild.export import extraction_json, write_atomic
+from graphbuild.atomic_files import write_atomic
 from graphbuild.ingest import Document
 from graphbuild.nlp import PIPELINE_MARK, pipeline_mark
 from graphbuild.rdf import post_ntriples
@@ -35,7 +35,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # to any of them makes every entry miss.  The map, the Turtle writer and the CLI are not here.
 EXTRACTION_CODE = ("ingest.py", "normalize.py", "nlp.py", "sentence_analysis.py", "vocabulary.py",
                    "vocabulary_ruler.py", "rules.py", "targeted_ner.py", "talks.py", "entities.py", "relations.py",
-                   "extract.py", "records.py", "rdf.py", "namespace.py", "export.py", "cache.py", "executors.py")
+                   "extract.py", "records.py", "rdf.py", "namespace.py", "atomic_files.py", "cache.py", "executors.py")
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class ExtractionCache:
         """Keep `extraction` (and its triples and output JSON, computed here when not given)."""
         key = self.key(document)
         ntriples = post_ntriples(extraction) if ntriples is None else ntriples
-        output_json = extraction_json(extraction) if output_json is None else output_json
+        output_json = extraction.output_json() if output_json is None else output_json
         record = json.dumps(extraction.to_dict(), ensure_ascii=False, separators=(",", ":"))
         # the triples go last: an entry whose writing was cut off has none, and is a miss
         for part, data in (("record", record.encode("utf-8", "surrogatepass")), ("output", output_json),

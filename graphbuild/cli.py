@@ -99,8 +99,6 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool) -> 
                 click.echo(f"graphbuild: error: {e} (still watching)", err=True)
     except KeyboardInterrupt:
         pass
-    if not report.extractions:
-        sys.exit(1)
 
 
 @main.command()

@@ -21,7 +21,6 @@ from typing import Callable, Iterable, Iterator
 from spacy.language import Language
 
 from graphbuild.errors import GraphbuildError
-from graphbuild.export import extraction_json
 from graphbuild.extract import extract
 from graphbuild.ingest import Document
 from graphbuild.nlp import load_pipeline, process_one
@@ -54,7 +53,7 @@ def extract_document(document: Document, vocabulary_path: str | None = None, nlp
         parsed = time.perf_counter()
         extraction = extract(document, doc, Vocabulary.load(vocabulary_path or DEFAULT_PATH))
         extracted = time.perf_counter()
-        ntriples, output_json = post_ntriples(extraction), extraction_json(extraction)
+        ntriples, output_json = post_ntriples(extraction), extraction.output_json()
         return Outcome(extraction, nlp_seconds=parsed - started, extract_seconds=extracted - parsed,
                        ntriples=ntriples, output_json=output_json, rdf_seconds=time.perf_counter() - extracted)
     except GraphbuildError as e:

@@ -16,7 +16,7 @@ from typing import IO
 import pyoxigraph as ox
 from rdflib import Graph
 
-from graphbuild.export import write_store_turtle
+from graphbuild.sorted_turtle import write_store_turtle
 from graphbuild.namespace import GB
 from graphbuild.rdf import PREFIXES, new_graph, post_triples
 from graphbuild.records import Extraction
@@ -83,7 +83,7 @@ class GraphStore:
         return len(self.store)
 
     def write_turtle(self, target: str | os.PathLike | IO) -> int:
-        """Sorted Turtle (see `export.write_store_turtle`); returns the number of triples."""
+        """Sorted Turtle (see `sorted_turtle.write_store_turtle`); returns the number of triples."""
         return write_store_turtle(self.store, target, PREFIXES)
 
     def to_rdflib(self) -> Graph:

@@ -17,7 +17,7 @@ import re
 
 import networkx as nx
 
-from graphbuild.export import write_atomic
+from graphbuild.atomic_files import write_atomic
 
 TYPE_STYLE = {  # colour and vis-network shape per entity type
     "Talk": ("#f28e2b", "box"), "Event": ("#e15759", "star"), "Company": ("#4e79a7", "dot"),

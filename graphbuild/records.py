@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, fields
 
 
@@ -89,6 +90,10 @@ class Extraction:
             out["doc_id"] = self.doc_id
             out["mentions"] = [asdict(m) for m in self.mentions]
         return out
+
+    def output_json(self) -> bytes:
+        """The output file of the post (`extractions/NAME.json`): the gold files' shape plus evidence."""
+        return (json.dumps(self.to_json(evidence=True), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
     def to_dict(self) -> dict:
         """Every field, as JSON-ready data (`from_dict` gives the same record back); the build cache's form."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from graphbuild.normalize import fold, fold_with_offsets, nfkc
+from graphbuild.normalize import fold, fold_with_offsets
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "ontology" / "vocabulary.jsonl"
 FUZZY_MIN_LENGTH = 7  # shorter names have too many ordinary words one edit away

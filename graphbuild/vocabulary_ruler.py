@@ -13,7 +13,7 @@ from bisect import bisect_left, bisect_right
 from typing import Iterable
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from spacy.util import filter_spans
 
 from graphbuild.rules import find_rule_matches

@@ -1,10 +1,9 @@
 import os
-import re
 
 import pytest
 
-from graphbuild.export import serialize, write_atomic, write_turtle
-from graphbuild.network import to_networkx
+from graphbuild.atomic_files import write_atomic
+from graphbuild.export import serialize, write_turtle
 from graphbuild.rdf import to_rdf
 from tests.test_rdf import record
 
