@@ -3,21 +3,22 @@ graphs too big for memory (`graphbuild build --store DIR`).
 
 Posts go in one at a time, so a build holds the graph, not the posts.  `finish` then adds
 what only the whole corpus knows: each relation statement's support count (evidence spans
-over every post) and its best confidence.
+over every post) and its best confidence, and which services are discussed together.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
-from typing import IO
+from typing import IO, Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from graphbuild.sorted_turtle import write_store_turtle
-from graphbuild.namespace import GB
+from graphbuild.namespace import GB, ID
 from graphbuild.rdf import PREFIXES, new_graph, post_triples
 from graphbuild.records import Extraction
 
@@ -35,6 +36,45 @@ WHERE {{
   }} GROUP BY ?statement }}
   ?statement gb:confidence ?old .
 }}"""
+
+# Which services are discussed together: each pair of services named in the same talks, with
+# the number of those talks.  Counted once here rather than by every query (at a million
+# triples, counting the pairs at query time took a third of a second).
+_SERVICE_PAIR_IRI = f'''IRI(CONCAT("{ID}service-pair/", SUBSTR(SHA1(CONCAT(STR(?s1), " ", STR(?s2))), 1, 20)))'''
+
+
+def service_pairs_update(services: Iterable[str] | None = None) -> str:
+    """The SPARQL update that adds the `gb:ServicePair`s of the graph; with `services`, only the
+    pairs of two of those services, after removing their old ones (an incremental rebuild)."""
+    prefixes = f"PREFIX gb: <{GB._NS}>\n"
+    if services is None:
+        return prefixes + f"""INSERT {{ ?pair a gb:ServicePair ; gb:pairedService ?s1 , ?s2 ; gb:talkCount ?n }}
+WHERE {{
+  {{ SELECT ?s1 ?s2 (COUNT(*) AS ?n) WHERE {{
+      ?talk gb:mentions ?s1 , ?s2 . FILTER(STR(?s1) < STR(?s2))
+      ?s1 a gb:Service . ?s2 a gb:Service .
+  }} GROUP BY ?s1 ?s2 }}
+  BIND({_SERVICE_PAIR_IRI} AS ?pair)
+}}"""
+    values = " ".join(f"<{s}>" for s in sorted(services))
+    return prefixes + f"""DELETE {{ ?pair ?p ?o }} WHERE {{
+  VALUES ?s1 {{ {values} }} VALUES ?s2 {{ {values} }}
+  ?pair gb:pairedService ?s1 , ?s2 ; ?p ?o .
+}} ;
+INSERT {{ ?pair a gb:ServicePair ; gb:pairedService ?s1 , ?s2 ; gb:talkCount ?n }}
+WHERE {{
+  {{ SELECT ?s1 ?s2 (COUNT(*) AS ?n) WHERE {{
+      VALUES ?s1 {{ {values} }} VALUES ?s2 {{ {values} }}
+      ?talk gb:mentions ?s1 , ?s2 . FILTER(STR(?s1) < STR(?s2))
+      ?s1 a gb:Service . ?s2 a gb:Service .
+  }} GROUP BY ?s1 ?s2 }}
+  BIND({_SERVICE_PAIR_IRI} AS ?pair)
+}}"""
+
+
+def service_pair_iri(s1: str, s2: str) -> str:
+    """The IRI `service_pairs_update` gives the pair of services `s1` < `s2`."""
+    return f"{ID}service-pair/" + hashlib.sha1(f"{s1} {s2}".encode()).hexdigest()[:20]
 
 
 BULK_LOAD_BYTES = 64 * 1024 * 1024
@@ -72,9 +112,11 @@ class GraphStore:
             self._pending, self._pending_bytes = [], 0
 
     def finish(self) -> None:
-        """Replace the per-post confidences of statements by the best one, and add their support counts."""
+        """Add what only the whole corpus knows: each statement's best confidence (replacing the
+        per-post ones) and support count, and the service pairs."""
         self._load_pending()
         self.store.update(_CORPUS_TOTALS)
+        self.store.update(service_pairs_update())
         if self.path is not None:
             self.store.flush()
 
