@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import networkx as nx
 from spacy.language import Language
 from tqdm import tqdm
 
@@ -27,6 +28,7 @@ from graphbuild.executors import default_jobs, run_extractions
 from graphbuild.graph_store import GraphStore, replace_store
 from graphbuild.html_map import most_connected, write_html
 from graphbuild.ingest import Document, find_posts, read_document
+from graphbuild.live_graph import LiveGraph
 from graphbuild.network import add_evidence, to_networkx
 from graphbuild.records import Extraction
 
@@ -57,14 +59,18 @@ class BuildReport:
 def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language | None = None,
           strict: bool = False, progress: bool = True, *, jobs: int | None = None, executor: str = "local",
           scheduler: str | None = None, cache_dir: str | Path | None = None, store_dir: str | Path | None = None,
-          vocabulary_path: str | None = None) -> BuildReport:
+          vocabulary_path: str | None = None, live: LiveGraph | None = None) -> BuildReport:
     """Build the graph of every post under `paths` (the bundled sample corpus when empty).
 
     A post that cannot be read is reported and skipped (with `strict`, the build stops
     there).  Extraction runs in this process when `nlp` is given or `jobs` is 1, else in
     `jobs` worker processes (all cores by default) or, with `executor="dask"`, on Dask.
-    `store_dir` keeps the graph in a persistent pyoxigraph store instead of memory.
+    `store_dir` keeps the graph in a persistent pyoxigraph store instead of memory.  `live`
+    (the graph of the last build, kept in memory by `--watch`) is brought up to date instead of
+    building the graph again: only the posts that changed are taken out and put back.
     """
+    if live is not None and store_dir is not None:
+        raise ValueError("a live graph is kept in memory; build into a store folder without one")
     paths = list(paths or []) or [SAMPLE_CORPUS]
     out = Path(out_dir)
     files = find_posts(paths)
@@ -81,16 +87,22 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     _remove_leftovers(out, store_dir)
     staging = out / f".extractions.{os.getpid()}.tmp"
     store_building = Path(store_dir).with_name(f".{Path(store_dir).name}.{os.getpid()}.tmp") if store_dir else None
-    if store_building is None and len(files) > IN_MEMORY_POSTS:
+    if store_building is None and len(files) > IN_MEMORY_POSTS and live is None:
         store_building = out / f".graph-store.{os.getpid()}.tmp"  # on disk, so memory stays flat; removed after
-    graph = GraphStore(store_building)
+    graph = GraphStore(store_building) if live is None else live
+    changed: dict[str, CachedPost] = {}  # with `live`: the posts that are not in it as they are now
+    names: set[str] = set()
     try:
         bar = tqdm(total=len(files), desc="extracting", unit="post", disable=not progress, file=sys.stderr)
 
         def accept(name: str, post: CachedPost, cached: bool) -> None:
             t = time.perf_counter()
             keys.append(post.key)
-            graph.add_ntriples(post.ntriples)
+            names.add(name)
+            if live is None:
+                graph.add_ntriples(post.ntriples)
+            else:
+                changed[name] = post
             (staging / f"{name}.json").write_bytes(post.output_json)
             report.seconds["rdf"] += time.perf_counter() - t
             report.cached += cached
@@ -112,6 +124,12 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
                     continue
                 finally:
                     report.seconds["read"] += time.perf_counter() - t
+                if live is not None and _unchanged(live, document, cache, out):
+                    keys.append(live.posts[document.name])
+                    names.add(document.name)
+                    report.cached += 1
+                    bar.update()
+                    continue
                 post = cache.get_post(document)
                 if post is None:
                     yield document
@@ -135,7 +153,11 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             reasons = "; ".join(f"{path}: {reason}" for path, reason in report.skipped)
             raise InputError(", ".join(map(str, paths)), f"no post could be read, nothing written ({reasons})")
         report.extractions = CachedExtractions(cache, keys)
-        _write_outputs(report, graph, staging, progress)
+        if live is not None:
+            t = time.perf_counter()
+            live.update(changed, removed=set(live.posts) - names)
+            report.seconds["rdf"] += time.perf_counter() - t
+        _write_outputs(report, graph, staging, names, progress)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if store_building is not None:
@@ -148,24 +170,25 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     return report
 
 
-def _write_outputs(report: BuildReport, graph: GraphStore, staging: Path, progress: bool) -> None:
-    """Finish the graph, then put the extractions, the map and the graph in place, each file atomically."""
+def _write_outputs(report: BuildReport, graph: GraphStore | LiveGraph, staging: Path, names: set[str],
+                   progress: bool) -> None:
+    """Finish the graph, then put the extractions (of the posts `names`), the map and the graph in
+    place, each file atomically."""
     out = report.out_dir
     steps = tqdm(total=3, desc="writing", unit="step", disable=not progress, file=sys.stderr,
                  bar_format="{desc}: {n}/{total}{postfix}")
     steps.set_postfix_str("corpus totals")
     t = time.perf_counter()
-    graph.finish()
+    if isinstance(graph, GraphStore):
+        graph.finish()  # a live graph was finished by its update
     report.seconds["rdf"] += time.perf_counter() - t
     steps.update()
     steps.set_postfix_str("graph.html")
     t = time.perf_counter()
-    G = to_networkx(graph, evidence=False)
-    drawn = most_connected(G)
-    add_evidence(drawn, graph)
+    drawn, nodes = graph.map_view() if isinstance(graph, LiveGraph) else _map_view(graph)
     title = f"graphbuild: {len(report.extractions)} posts"
-    if drawn is not G:
-        title += f" (the {drawn.number_of_nodes():,} best-connected of {G.number_of_nodes():,} nodes)"
+    if drawn.number_of_nodes() < nodes:
+        title += f" (the {drawn.number_of_nodes():,} best-connected of {nodes:,} nodes)"
     write_html(drawn, out / "graph.html", title=title)
     report.seconds["html"] = time.perf_counter() - t
     steps.update()
@@ -174,10 +197,28 @@ def _write_outputs(report: BuildReport, graph: GraphStore, staging: Path, progre
     (out / "extractions").mkdir(parents=True, exist_ok=True)
     for staged in sorted(staging.glob("*.json")):
         os.replace(staged, out / "extractions" / staged.name)
+    wanted = {f"{name}.json" for name in names}
+    for gone in (out / "extractions").glob("*.json"):  # posts removed from the corpus, or now unreadable
+        if gone.name not in wanted:
+            gone.unlink(missing_ok=True)
     report.triples = graph.write_turtle(out / "graph.ttl")
     report.seconds["turtle"] = time.perf_counter() - t
     steps.update()
     steps.close()
+
+
+def _map_view(graph: GraphStore) -> tuple[nx.MultiDiGraph, int]:
+    """The part of the graph the map draws, with its evidence, and the number of nodes of the whole graph."""
+    G = to_networkx(graph, evidence=False)
+    drawn = most_connected(G)
+    add_evidence(drawn, graph)
+    return drawn, G.number_of_nodes()
+
+
+def _unchanged(live: LiveGraph, document: Document, cache: ExtractionCache, out: Path) -> bool:
+    """Whether the live graph has `document` as it is now, and its extraction JSON is still in place."""
+    return (live.posts.get(document.name) == cache.key(document)
+            and (out / "extractions" / f"{document.name}.json").exists())
 
 
 def _count_misses(files: list[Path], cache: ExtractionCache) -> int:

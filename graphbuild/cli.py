@@ -52,6 +52,10 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
 
     options = dict(strict=strict, progress=not quiet, executor=executor, scheduler=scheduler, cache_dir=cache_dir,
                    store_dir=store_dir)
+    if watch and store_dir is None:
+        from graphbuild.live_graph import LiveGraph
+
+        options["live"] = LiveGraph()  # kept between rebuilds, which then redo only the changed posts' part
     try:
         report = run_build(paths, out_dir, jobs=jobs, **options)
     except GraphbuildError as e:

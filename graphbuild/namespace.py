@@ -24,6 +24,7 @@ class GB(DefinedNamespace):
     Document: URIRef
     Mention: URIRef
     CandidateService: URIRef
+    ServicePair: URIRef
     # relations between entities
     partOf: URIRef
     mentions: URIRef
@@ -45,3 +46,5 @@ class GB(DefinedNamespace):
     confidence: URIRef
     supportCount: URIRef
     sourcePath: URIRef
+    pairedService: URIRef
+    talkCount: URIRef

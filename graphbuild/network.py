@@ -6,6 +6,8 @@ triple in Python; the evidence sentences are added only to the part that is draw
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph
@@ -61,14 +63,16 @@ def to_networkx(graph, evidence: bool = True) -> nx.MultiDiGraph:
     return G
 
 
-def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 3) -> None:
+def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 3, *,
+                 nodes: Iterable[str] | None = None, edges: Iterable[tuple[str, str, str]] | None = None) -> None:
     """Add to each node of `G` up to `per_node` [post, sentence] pairs (`evidence`: its first
     mentions in IRI order, that is by post and position) and, for a node without edges, the
     posts that mention it (`documents`); and to each edge up to `per_edge` supporting
     sentences.  Read node by node and in batches of edges, so a service mentioned a hundred
-    thousand times costs no more than one mentioned once."""
+    thousand times costs no more than one mentioned once.  `nodes` and `edges` (s, o, relation)
+    limit the work to those (the others keep what they have)."""
     store = _pyoxigraph_store(graph)
-    for node in G:
+    for node in G if nodes is None else nodes:
         first = " ".join(f"<{r['m'].value}>" for r in _ask(
             store, f"SELECT ?m WHERE {{ <{node}> gb:mentionedIn ?m }} ORDER BY ?m LIMIT {per_node}"))
         G.nodes[node]["evidence"] = sorted([r["post"].value, r["sentence"].value] for r in _ask(
@@ -79,7 +83,7 @@ def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 
         G.nodes[node]["documents"] = [] if G.degree(node) else sorted(r["doc"].value for r in _ask(
             store, f"SELECT DISTINCT ?doc WHERE {{ <{node}> gb:mentionedIn/gb:inDocument ?doc }}"))
     for name, pred in PREDICATE.items():
-        pairs = sorted({(s, o) for s, o, key in G.edges(keys=True) if key == name})
+        pairs = sorted({(s, o) for s, o, key in (G.edges(keys=True) if edges is None else edges) if key == name})
         for batch in (pairs[i:i + 500] for i in range(0, len(pairs), 500)):
             sources: dict[tuple[str, str], set] = {}
             values = " ".join(f"(<{s}> <{o}>)" for s, o in batch)

@@ -38,10 +38,14 @@ def write_store_turtle(store: ox.Store, target: str | os.PathLike | IO, prefixes
             return write_store_turtle(store, f, prefixes, run_bytes)
     terms = TurtleTerms(prefixes)
     with tempfile.TemporaryDirectory(prefix=".graphbuild-turtle-") as runs_dir:
-        rows = _sorted_rows(_rows(store, terms), Path(runs_dir), run_bytes)
-        blocks = (_block(key, [(p, o) for _, _, p, o in group], terms)
-                  for key, group in groupby(rows, key=itemgetter(0, 1)))
-        return write_blocks(target, prefixes, blocks)
+        return write_blocks(target, prefixes, sorted_blocks(store, terms, Path(runs_dir), run_bytes))
+
+
+def sorted_blocks(store: ox.Store, terms: "TurtleTerms", runs_dir: Path, run_bytes: int = RUN_BYTES) -> Iterator[Block]:
+    """Every subject's Turtle block, in subject order; runs that do not fit in `run_bytes` go to `runs_dir`."""
+    rows = _sorted_rows(_rows(store, terms), runs_dir, run_bytes)
+    for key, group in groupby(rows, key=itemgetter(0, 1)):
+        yield _block(key, [(p, o) for _, _, p, o in group], terms)
 
 
 def write_blocks(target: IO, prefixes: dict[str, str], blocks: Iterable[Block]) -> int:

@@ -244,3 +244,32 @@ def test_a_corpus_too_big_for_memory_is_built_on_disk_with_the_same_bytes(nlp, s
     build(None, tmp_path / "disk", nlp=nlp, progress=False)
     assert _outputs(tmp_path / "disk") == _outputs(sample_build[1])
     assert not list((tmp_path / "disk").glob(".graph-store.*"))  # the temporary store is gone
+
+
+def test_a_live_graph_brought_up_to_date_gives_the_bytes_of_a_fresh_build(nlp, tmp_path):
+    """What --watch does: change a post, add one, remove one; each time the outputs equal a fresh build's."""
+    from graphbuild.live_graph import LiveGraph
+
+    corpus, out = tmp_path / "posts", tmp_path / "out"
+    shutil.copytree(SAMPLE_CORPUS, corpus)
+    live = LiveGraph()
+    build([corpus], out, nlp=nlp, progress=False, live=live)
+    posts = sorted(corpus.iterdir())
+    assert (out / "extractions" / f"{posts[1].stem}.json").exists()
+    steps = [
+        lambda: posts[0].write_text(posts[0].read_text(encoding="utf-8")
+                                    + "\n株式会社ほしぞら物流では Amazon EKS と AWS Fargate を採用しました。\n", encoding="utf-8"),
+        lambda: (corpus / "added.md").write_text(
+            "# 新しい記事\n\nAWS Summit Tokyo 2019 のセッションでは Amazon EKS と Amazon ECS、AWS App Mesh が紹介されました。\n",
+            encoding="utf-8"),
+        lambda: posts[1].unlink(),
+    ]
+    for n, change in enumerate(steps):
+        change()
+        report = build([corpus], out, nlp=nlp, progress=False, live=live)
+        assert report.cached == len(report.extractions) - (n < 2)  # only the changed or added post is extracted
+        fresh = build([corpus], tmp_path / f"fresh-{n}", nlp=nlp, progress=False)
+        assert _outputs(out) == _outputs(tmp_path / f"fresh-{n}")
+    assert "ほしぞら物流" in (out / "graph.ttl").read_text(encoding="utf-8")
+    assert not (out / "extractions" / f"{posts[1].stem}.json").exists()
+    assert len(fresh.extractions) == len(posts)
