@@ -78,6 +78,9 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
         raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found")
     cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR,
                             pipeline_fingerprint(config_of(nlp, vocabulary_path), vocabulary_path))
+    if live is not None and len(files) > IN_MEMORY_POSTS:
+        live.clear()  # it holds the graph in memory twice; a corpus this big is built on disk each time
+        live = None
     if jobs is None:
         # worker processes pay off when there are posts to share out, not for a rebuild of one
         jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(files, cache))
@@ -87,7 +90,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     _remove_leftovers(out, store_dir)
     staging = out / f".extractions.{os.getpid()}.tmp"
     store_building = Path(store_dir).with_name(f".{Path(store_dir).name}.{os.getpid()}.tmp") if store_dir else None
-    if store_building is None and len(files) > IN_MEMORY_POSTS and live is None:
+    if store_building is None and len(files) > IN_MEMORY_POSTS:
         store_building = out / f".graph-store.{os.getpid()}.tmp"  # on disk, so memory stays flat; removed after
     graph = GraphStore(store_building) if live is None else live
     changed: dict[str, CachedPost] = {}  # with `live`: the posts that are not in it as they are now

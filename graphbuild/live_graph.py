@@ -63,6 +63,10 @@ class LiveGraph:
     its map's evidence, ready to be brought up to date by `update`."""
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything: the next `update` loads every post."""
         self.graph = GraphStore()
         self.posts: dict[str, str] = {}
         self._terms = TurtleTerms(PREFIXES)
@@ -81,7 +85,7 @@ class LiveGraph:
             else:
                 self._load(added)
         except BaseException:
-            self.__init__()
+            self.clear()
             raise
 
     def _load(self, added: dict[str, CachedPost]) -> None:

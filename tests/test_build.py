@@ -273,3 +273,16 @@ def test_a_live_graph_brought_up_to_date_gives_the_bytes_of_a_fresh_build(nlp, t
     assert "ほしぞら物流" in (out / "graph.ttl").read_text(encoding="utf-8")
     assert not (out / "extractions" / f"{posts[1].stem}.json").exists()
     assert len(fresh.extractions) == len(posts)
+
+
+def test_a_live_graph_is_not_kept_for_a_corpus_too_big_for_memory(nlp, sample_build, tmp_path, monkeypatch):
+    import graphbuild.build
+    from graphbuild.live_graph import LiveGraph
+
+    live = LiveGraph()
+    build(None, tmp_path / "small", nlp=nlp, progress=False, live=live)
+    assert live.posts
+    monkeypatch.setattr(graphbuild.build, "IN_MEMORY_POSTS", 1)
+    build(None, tmp_path / "big", nlp=nlp, progress=False, live=live)
+    assert not live.posts  # forgotten: built on disk, and a later live build starts afresh
+    assert _outputs(tmp_path / "big") == _outputs(sample_build[1])
