@@ -183,7 +183,8 @@ def incremental(work: Path, posts: int) -> Path:
         watcher.stderr.readline()  # "watching N posts": the pipeline is loaded
         for n in (1, 2, 3):
             _append(paths[(posts // 3 * n) % posts], f"\n追記{n}: 株式会社ミナト物流では AWS Fargate を採用しました。\n")
-            summary, seconds = watcher.stdout.readline(), watcher.stdout.readline()
+            watcher.stdout.readline()  # the summary line
+            seconds = watcher.stdout.readline()
             watcher.stdout.readline()
             stages = _stage_seconds(seconds)
             print(f"- warm rebuild {n} after 1 of {posts} posts changed: {stages['total']:.2f} s = "
@@ -298,6 +299,7 @@ def scale(work: Path, posts: int) -> None:
     wall, stages, output, peaks = run_build(["-o", str(out), str(corpus)])
     print(f"{wall:.0f} s wall; stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
     print("peak RSS MB (sampled): " + ", ".join(f"{k} {v:.0f}" for k, v in peaks.items()))
+    print("peak RSS MB (the build's own getrusage): " + output.split("peak RSS MB:")[1].splitlines()[0].strip())
     print("  " + output.strip().splitlines()[0] + "\n")
 
 
