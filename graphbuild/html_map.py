@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+from functools import lru_cache
 
 import networkx as nx
 
@@ -51,6 +52,7 @@ def render_html(G: nx.MultiDiGraph, title: str = "graphbuild") -> str:
     from pyvis.network import Network  # imported here: pyvis is only needed for the map
 
     net = Network(height="calc(100vh - 90px)", width="100%", directed=True, cdn_resources="in_line", heading="")
+    net.templateEnv = _templates(net.template_dir)
     big = G.number_of_nodes() > LAYOUT_THRESHOLD
     positions = layout_positions(G)
     degree = dict(G.degree())
@@ -107,8 +109,7 @@ def layout_positions(G: nx.Graph, scale: float = 1500.0) -> dict[str, tuple[floa
     degree = dict(simple.degree())
     by_degree = sorted(simple, key=lambda n: (-degree[n], n))
     backbone = simple.subgraph(by_degree[:BACKBONE_SIZE])
-    pos = {n: (float(x) * scale, float(y) * scale)
-           for n, (x, y) in nx.spring_layout(backbone, seed=7).items()}
+    pos = dict(_spring_layout(tuple(sorted(backbone)), tuple(sorted(backbone.edges())), scale))
     children: dict[str, int] = {}
     pending = [n for n in by_degree if n not in pos]
     while pending:
@@ -130,6 +131,24 @@ def layout_positions(G: nx.Graph, scale: float = 1500.0) -> dict[str, tuple[floa
             break
         pending = [n for n in pending if n not in pos]
     return pos
+
+
+@lru_cache(maxsize=4)
+def _spring_layout(nodes: tuple[str, ...], edges: tuple[tuple[str, str], ...],
+                   scale: float) -> tuple[tuple[str, tuple[float, float]], ...]:
+    """The spring layout of a backbone, remembered: `--watch` redraws maps whose backbone rarely changes."""
+    backbone = nx.Graph()
+    backbone.add_nodes_from(nodes)
+    backbone.add_edges_from(edges)
+    return tuple((n, (float(x) * scale, float(y) * scale)) for n, (x, y) in nx.spring_layout(backbone, seed=7).items())
+
+
+@lru_cache(maxsize=1)
+def _templates(folder: str):
+    """pyvis's Jinja environment, made once: each `Network` would compile its template again."""
+    from jinja2 import Environment, FileSystemLoader
+
+    return Environment(loader=FileSystemLoader(folder))
 
 
 def _plain(text: str) -> str:

@@ -27,8 +27,8 @@ from graphbuild.cache import CachedPost
 from graphbuild.graph_store import GraphStore, service_pair_iri
 from graphbuild.html_map import most_connected
 from graphbuild.namespace import GB, ID
-from graphbuild.network import add_evidence, to_networkx
-from graphbuild.rdf import PREFIXES, statement_iri
+from graphbuild.network import add_evidence, refresh_networkx, to_networkx
+from graphbuild.rdf import CLASS_TYPE, PREDICATE, PREFIXES
 from graphbuild.sorted_turtle import Block, TurtleTerms, sorted_blocks, subject_block, subject_key, write_blocks
 
 POST_GRAPH = "urn:graphbuild:post:"  # + the post's name: the named graph of its triples
@@ -37,6 +37,8 @@ _TYPE = ox.NamedNode(str(RDF.type))
 _SERVICE, _SERVICE_PAIR = ox.NamedNode(str(GB.Service)), ox.NamedNode(str(GB.ServicePair))
 _PAIRED, _TALK_COUNT = ox.NamedNode(str(GB.pairedService)), ox.NamedNode(str(GB.talkCount))
 _INTEGER = ox.NamedNode(str(XSD.integer))
+_RELATION = {ox.NamedNode(str(iri)): name for name, iri in PREDICATE.items()}
+_NODE_CLASSES = {ox.NamedNode(str(cls)) for cls in [*CLASS_TYPE, GB.Document]}
 _STATEMENT = str(ID["statement/"])
 
 # The totals of `GraphStore.finish`, for some statements only: their best confidence over the
@@ -71,7 +73,9 @@ class LiveGraph:
         self.posts: dict[str, str] = {}
         self._terms = TurtleTerms(PREFIXES)
         self._blocks: dict[tuple[int, str], Block] = {}
-        self._touched: set[str] | None = None  # IRIs the last update touched; None: all of them
+        self._touched: set[str] | None = None  # subjects the last update touched; None: all of them
+        self._touched_edges: set[tuple[str, str, str]] = set()  # relation triples (s, name, o) it added or removed
+        self._network: nx.MultiDiGraph | None = None  # the whole graph's NetworkX view, without evidence
         self._node_evidence: dict[str, tuple[list, list, bool]] = {}  # node -> (evidence, documents, isolated)
         self._edge_evidence: dict[tuple[str, str, str], list] = {}
 
@@ -130,8 +134,9 @@ class LiveGraph:
                 self._blocks.pop(subject_key(subject), None)
             else:
                 self._blocks[block[0]] = block
-        self._touched = {s.value for s in subjects} | {q.object.value for q in changed
-                                                       if isinstance(q.object, ox.NamedNode)}
+        self._touched = {s.value for s in subjects}
+        self._touched_edges = {(q.subject.value, _RELATION[q.predicate], q.object.value)
+                               for q in changed if q.predicate in _RELATION}
 
     def _recount_service_pairs(self, changed: list[ox.Quad]) -> set[ox.NamedNode]:
         """Count again the service pairs of the talks whose `gb:mentions` changed, as
@@ -173,15 +178,23 @@ class LiveGraph:
             return write_blocks(f, PREFIXES, (self._blocks[key] for key in sorted(self._blocks)))
 
     def map_view(self) -> tuple[nx.MultiDiGraph, int]:
-        """The part of the graph the map draws, with evidence (read again only for what the last
-        update touched), and the number of nodes of the whole graph."""
-        G = to_networkx(self.graph, evidence=False)
+        """The part of the graph the map draws, with evidence, and the number of nodes of the whole
+        graph.  The NetworkX view and the evidence are read again only for the nodes the last
+        update touched (and the edges at them)."""
+        G = self._network
+        if G is None or self._touched is None:
+            G = self._network = to_networkx(self.graph, evidence=False)
+            scope = None
+        else:
+            # A relation's statement comes with the relation triple itself, so the changed relation
+            # triples are all the edges whose presence, weight or evidence may have changed.
+            scope = {iri for iri in self._touched if iri in G or self._is_node(iri)}
+            refresh_networkx(G, self.graph, scope, self._touched_edges)
         drawn = most_connected(G)
-        touched = self._touched
-        nodes = [n for n in drawn if touched is None or n in touched or n not in self._node_evidence
+        nodes = [n for n in drawn if scope is None or n in scope or n not in self._node_evidence
                  or self._node_evidence[n][2] != (drawn.degree(n) == 0)]
-        edges = [e for e in drawn.edges(keys=True) if touched is None or e not in self._edge_evidence
-                 or str(statement_iri(e[0], e[2], e[1])) in touched]
+        stale = set() if scope is None else {(s, o, name) for s, name, o in self._touched_edges}
+        edges = [e for e in drawn.edges(keys=True) if scope is None or e in stale or e not in self._edge_evidence]
         add_evidence(drawn, self.graph, nodes=nodes, edges=edges)
         fresh_nodes, fresh_edges = set(nodes), set(edges)
         for n, data in drawn.nodes(data=True):
@@ -194,9 +207,15 @@ class LiveGraph:
                 self._edge_evidence[s, o, key] = data["evidence"]
             else:
                 data["evidence"] = self._edge_evidence[s, o, key]
-        self._node_evidence = {n: self._node_evidence[n] for n in drawn}
-        self._edge_evidence = {e: self._edge_evidence[e] for e in drawn.edges(keys=True)}
+        if len(self._edge_evidence) > 2 * drawn.number_of_edges() + 1000:  # forget what is no longer drawn
+            self._node_evidence = {n: self._node_evidence[n] for n in drawn}
+            self._edge_evidence = {e: self._edge_evidence[e] for e in drawn.edges(keys=True)}
         return drawn, G.number_of_nodes()
+
+    def _is_node(self, iri: str) -> bool:
+        """Whether the map would draw `iri`: it has one of the entity or document classes."""
+        return any(q.object in _NODE_CLASSES for q in self.graph.store.quads_for_pattern(
+            ox.NamedNode(iri), _TYPE, None, ox.DefaultGraph()))
 
 
 def _post_graph(name: str) -> ox.NamedNode:

@@ -27,40 +27,76 @@ def to_networkx(graph, evidence: bool = True) -> nx.MultiDiGraph:
     small and the evidence can be added to the part that is drawn.
     """
     store = _pyoxigraph_store(graph)
-    types = {str(cls): name for cls, name in [*CLASS_TYPE.items(), (GB.Document, "Document")]}
-    rank = {name: i for i, name in enumerate(types.values())}  # a node of two of our classes takes the first
-    nodes: dict[str, dict] = {}
-    classes = " ".join(f"<{cls}>" for cls in types)  # not the millions of evidence nodes and statements
-    for r in _ask(store, f"SELECT ?node ?class (MIN(?p) AS ?pref) (MIN(?l) AS ?label) WHERE {{ "
-                         f"VALUES ?class {{ {classes} }} ?node a ?class . OPTIONAL {{ ?node skos:prefLabel ?p }} "
-                         f"OPTIONAL {{ ?node rdfs:label ?l }} }} GROUP BY ?node ?class"):
-        type_ = types.get(r["class"].value)
-        node = r["node"].value
-        if type_ is None or node in nodes and rank[nodes[node]["type"]] <= rank[type_]:
-            continue
-        nodes[node] = {"type": type_, "label": (r["pref"] or r["label"] or r["node"]).value, "labels": [],
-                       "candidate": False, "evidence": [], "documents": []}
-    for r in _ask(store, "SELECT ?node ?alt WHERE { ?node skos:altLabel ?alt }"):
-        if r["node"].value in nodes:
-            nodes[r["node"].value]["labels"].append(r["alt"].value)
-    for r in _ask(store, "SELECT ?node WHERE { ?node a gb:CandidateService }"):
-        if r["node"].value in nodes:
-            nodes[r["node"].value]["candidate"] = True
     G = nx.MultiDiGraph()
-    for node in sorted(nodes):
-        data = nodes[node]
-        G.add_node(node, **{**data, "labels": sorted(data["labels"])})
-    for name, pred in PREDICATE.items():
-        support = {(r["s"].value, r["o"].value): int(r["n"].value) for r in _ask(
-            store, f"SELECT ?s ?o ?n WHERE {{ ?st rdf:subject ?s ; rdf:predicate <{pred}> ; rdf:object ?o ; "
-                   f"gb:supportCount ?n }}")}
-        for r in _ask(store, f"SELECT ?s ?o WHERE {{ ?s <{pred}> ?o }}"):
-            s, o = r["s"].value, r["o"].value
-            if s in G and o in G:
-                G.add_edge(s, o, key=name, relation=name, weight=max(1, support.get((s, o), 1)), evidence=[])
+    refresh_networkx(G, store)
     if evidence:
         add_evidence(G, store)
     return G
+
+
+def refresh_networkx(G: nx.MultiDiGraph, graph, nodes: Iterable[str] | None = None,
+                     edges: Iterable[tuple[str, str, str]] = ()) -> None:
+    """Bring `G` up to date with `graph`: the nodes `nodes` (IRIs) are read again (attributes, with
+    evidence emptied) or removed when they are no longer nodes, and the edges `edges` (subject,
+    relation name, object) are added, updated or removed.  With `nodes` None, everything is read:
+    what `to_networkx` does for a whole graph, `--watch` does for the part a changed post touched."""
+    store = _pyoxigraph_store(graph)
+    scope = None if nodes is None else sorted(set(nodes))
+    only = "" if scope is None else "VALUES ?node { " + " ".join(f"<{iri}>" for iri in scope) + " } "
+    types = {str(cls): name for cls, name in [*CLASS_TYPE.items(), (GB.Document, "Document")]}
+    rank = {name: i for i, name in enumerate(types.values())}  # a node of two of our classes takes the first
+    found: dict[str, dict] = {}
+    classes = " ".join(f"<{cls}>" for cls in types)  # not the millions of evidence nodes and statements
+    for r in ([] if scope == [] else _ask(
+            store, f"SELECT ?node ?class (MIN(?p) AS ?pref) (MIN(?l) AS ?label) WHERE {{ {only}"
+                   f"VALUES ?class {{ {classes} }} ?node a ?class . OPTIONAL {{ ?node skos:prefLabel ?p }} "
+                   f"OPTIONAL {{ ?node rdfs:label ?l }} }} GROUP BY ?node ?class")):
+        type_ = types.get(r["class"].value)
+        node = r["node"].value
+        if type_ is None or node in found and rank[found[node]["type"]] <= rank[type_]:
+            continue
+        found[node] = {"type": type_, "label": (r["pref"] or r["label"] or r["node"]).value, "labels": [],
+                       "candidate": False, "evidence": [], "documents": []}
+    if found:
+        for r in _ask(store, f"SELECT ?node ?alt WHERE {{ {only}?node skos:altLabel ?alt }}"):
+            if r["node"].value in found:
+                found[r["node"].value]["labels"].append(r["alt"].value)
+        for r in _ask(store, f"SELECT ?node WHERE {{ {only}?node a gb:CandidateService }}"):
+            if r["node"].value in found:
+                found[r["node"].value]["candidate"] = True
+    if scope is not None:
+        G.remove_nodes_from([node for node in scope if node in G and node not in found])
+    for node in sorted(found):
+        data = {**found[node], "labels": sorted(found[node]["labels"])}
+        if node in G:
+            G.nodes[node].update(data)
+        else:
+            G.add_node(node, **data)
+    if scope is None:
+        _read_edges(G, store, {name: None for name in PREDICATE})
+    else:
+        pairs: dict[str, set[tuple[str, str]] | None] = {}
+        for s, name, o in edges:
+            pairs.setdefault(name, set()).add((s, o))
+            if G.has_edge(s, o, name):
+                G.remove_edge(s, o, name)
+        _read_edges(G, store, pairs)
+
+
+def _read_edges(G: nx.MultiDiGraph, store: ox.Store, pairs: dict[str, set[tuple[str, str]] | None]) -> None:
+    """Add the edges of each relation (only those between the given (subject, object) pairs, unless
+    None) between nodes of `G`, weighted by their statement's support count."""
+    for name, wanted in pairs.items():
+        pred = PREDICATE[name]
+        batches = [None] if wanted is None else [sorted(wanted)[i:i + 500] for i in range(0, len(wanted), 500)]
+        for batch in batches:
+            values = "" if batch is None else "VALUES (?s ?o) { " + " ".join(f"(<{s}> <{o}>)" for s, o in batch) + " } "
+            for r in _ask(store, f"SELECT ?s ?o ?n WHERE {{ {values}?s <{pred}> ?o . OPTIONAL {{ ?st rdf:subject ?s ; "
+                                 f"rdf:predicate <{pred}> ; rdf:object ?o ; gb:supportCount ?n }} }}"):
+                s, o = r["s"].value, r["o"].value
+                if s in G and o in G:
+                    weight = int(r["n"].value) if r["n"] is not None else 1
+                    G.add_edge(s, o, key=name, relation=name, weight=max(1, weight), evidence=[])
 
 
 def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 3, *,
