@@ -160,7 +160,12 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             t = time.perf_counter()
             live.update(changed, removed=set(live.posts) - names)
             report.seconds["rdf"] += time.perf_counter() - t
-        _write_outputs(report, graph, staging, names, progress)
+        try:
+            _write_outputs(report, graph, staging, names, progress)
+        except BaseException:
+            if live is not None:
+                live.clear()  # it is ahead of the outputs on disk; the next build starts afresh
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if store_building is not None:
