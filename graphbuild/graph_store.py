@@ -43,33 +43,21 @@ WHERE {{
 _SERVICE_PAIR_IRI = f'''IRI(CONCAT("{ID}service-pair/", SUBSTR(SHA1(CONCAT(STR(?s1), " ", STR(?s2))), 1, 20)))'''
 
 
-def service_pairs_update(services: Iterable[str] | None = None) -> str:
-    """The SPARQL update that adds the `gb:ServicePair`s of the graph; with `services`, only the
-    pairs of two of those services, after removing their old ones (an incremental rebuild)."""
+def service_pairs_update(pairs: Iterable[tuple[str, str]] | None = None) -> str:
+    """The SPARQL update that adds the `gb:ServicePair`s of the graph; with `pairs` (service IRIs
+    `s1` < `s2`), it counts only those again, removing the old counts (an incremental rebuild)."""
+    where = "?talk gb:mentions ?s1 , ?s2 . FILTER(STR(?s1) < STR(?s2)) ?s1 a gb:Service . ?s2 a gb:Service ."
+    insert = f"""INSERT {{ ?pair a gb:ServicePair ; gb:pairedService ?s1 , ?s2 ; gb:talkCount ?n }}
+WHERE {{
+  {{ SELECT ?s1 ?s2 (COUNT(*) AS ?n) WHERE {{ VALUES_PAIRS{where} }} GROUP BY ?s1 ?s2 }}
+  BIND({_SERVICE_PAIR_IRI} AS ?pair)
+}}"""
     prefixes = f"PREFIX gb: <{GB._NS}>\n"
-    if services is None:
-        return prefixes + f"""INSERT {{ ?pair a gb:ServicePair ; gb:pairedService ?s1 , ?s2 ; gb:talkCount ?n }}
-WHERE {{
-  {{ SELECT ?s1 ?s2 (COUNT(*) AS ?n) WHERE {{
-      ?talk gb:mentions ?s1 , ?s2 . FILTER(STR(?s1) < STR(?s2))
-      ?s1 a gb:Service . ?s2 a gb:Service .
-  }} GROUP BY ?s1 ?s2 }}
-  BIND({_SERVICE_PAIR_IRI} AS ?pair)
-}}"""
-    values = " ".join(f"<{s}>" for s in sorted(services))
-    return prefixes + f"""DELETE {{ ?pair ?p ?o }} WHERE {{
-  VALUES ?s1 {{ {values} }} VALUES ?s2 {{ {values} }}
-  ?pair gb:pairedService ?s1 , ?s2 ; ?p ?o .
-}} ;
-INSERT {{ ?pair a gb:ServicePair ; gb:pairedService ?s1 , ?s2 ; gb:talkCount ?n }}
-WHERE {{
-  {{ SELECT ?s1 ?s2 (COUNT(*) AS ?n) WHERE {{
-      VALUES ?s1 {{ {values} }} VALUES ?s2 {{ {values} }}
-      ?talk gb:mentions ?s1 , ?s2 . FILTER(STR(?s1) < STR(?s2))
-      ?s1 a gb:Service . ?s2 a gb:Service .
-  }} GROUP BY ?s1 ?s2 }}
-  BIND({_SERVICE_PAIR_IRI} AS ?pair)
-}}"""
+    if pairs is None:
+        return prefixes + insert.replace("VALUES_PAIRS", "")
+    values = "VALUES (?s1 ?s2) { " + " ".join(f"(<{a}> <{b}>)" for a, b in sorted(pairs)) + " } "
+    return prefixes + f"""DELETE {{ ?pair ?p ?o }} WHERE {{ {values}?pair gb:pairedService ?s1 , ?s2 ; ?p ?o }} ;
+""" + insert.replace("VALUES_PAIRS", values)
 
 
 def service_pair_iri(s1: str, s2: str) -> str:

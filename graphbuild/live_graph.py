@@ -20,11 +20,11 @@ from urllib.parse import quote
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import RDF, XSD
+from rdflib import RDF
 
 from graphbuild.atomic_files import atomic_file
 from graphbuild.cache import CachedPost
-from graphbuild.graph_store import GraphStore, service_pair_iri
+from graphbuild.graph_store import GraphStore, service_pair_iri, service_pairs_update
 from graphbuild.html_map import most_connected
 from graphbuild.namespace import GB, ID
 from graphbuild.network import add_evidence, refresh_networkx, to_networkx
@@ -34,9 +34,6 @@ from graphbuild.sorted_turtle import Block, TurtleTerms, sorted_blocks, subject_
 POST_GRAPH = "urn:graphbuild:post:"  # + the post's name: the named graph of its triples
 _MENTIONS = ox.NamedNode(str(GB.mentions))
 _TYPE = ox.NamedNode(str(RDF.type))
-_SERVICE, _SERVICE_PAIR = ox.NamedNode(str(GB.Service)), ox.NamedNode(str(GB.ServicePair))
-_PAIRED, _TALK_COUNT = ox.NamedNode(str(GB.pairedService)), ox.NamedNode(str(GB.talkCount))
-_INTEGER = ox.NamedNode(str(XSD.integer))
 _RELATION = {ox.NamedNode(str(iri)): name for name, iri in PREDICATE.items()}
 _NODE_CLASSES = {ox.NamedNode(str(cls)) for cls in [*CLASS_TYPE, GB.Document]}
 _STATEMENT = str(ID["statement/"])
@@ -139,38 +136,20 @@ class LiveGraph:
                                for q in changed if q.predicate in _RELATION}
 
     def _recount_service_pairs(self, changed: list[ox.Quad]) -> set[ox.NamedNode]:
-        """Count again the service pairs of the talks whose `gb:mentions` changed, as
-        `service_pairs_update` counts them; returns the pair nodes."""
+        """Count again the service pairs of the talks whose `gb:mentions` changed (what each names
+        now or named before); returns the pair nodes, whether they are still there or not."""
         store = self.graph.store
-        named: dict[ox.Term, set[ox.Term]] = {}  # talk -> what it names now or named before
+        named: dict[ox.Term, set[str]] = {}  # talk -> what it names now or named before
         for q in changed:
             if q.predicate == _MENTIONS:
-                named.setdefault(q.subject, set()).add(q.object)
+                named.setdefault(q.subject, set()).add(q.object.value)
         pairs = set()
         for talk, objects in named.items():
-            objects |= {q.object for q in store.quads_for_pattern(talk, _MENTIONS, None, ox.DefaultGraph())}
-            pairs |= set(combinations(sorted(objects, key=lambda o: str(o.value)), 2))
-        talks: dict[ox.Term, set[ox.Term]] = {}
-        nodes = set()
-        for a, b in pairs:
-            node = ox.NamedNode(service_pair_iri(a.value, b.value))
-            nodes.add(node)
-            for q in list(store.quads_for_pattern(node, None, None, ox.DefaultGraph())):
-                store.remove(q)
-            if not (self._is_service(a) and self._is_service(b)):
-                continue
-            for s in (a, b):
-                if s not in talks:
-                    talks[s] = {q.subject for q in store.quads_for_pattern(None, _MENTIONS, s, ox.DefaultGraph())}
-            count = len(talks[a] & talks[b])
-            if count:
-                store.extend([ox.Quad(node, _TYPE, _SERVICE_PAIR), ox.Quad(node, _PAIRED, a), ox.Quad(node, _PAIRED, b),
-                              ox.Quad(node, _TALK_COUNT, ox.Literal(str(count), datatype=_INTEGER))])
-        return nodes
-
-    def _is_service(self, term: ox.Term) -> bool:
-        return isinstance(term, ox.NamedNode) and any(
-            True for _ in self.graph.store.quads_for_pattern(term, _TYPE, _SERVICE, ox.DefaultGraph()))
+            objects |= {q.object.value for q in store.quads_for_pattern(talk, _MENTIONS, None, ox.DefaultGraph())}
+            pairs |= set(combinations(sorted(objects), 2))
+        if pairs:
+            store.update(service_pairs_update(pairs))
+        return {ox.NamedNode(service_pair_iri(a, b)) for a, b in pairs}
 
     def write_turtle(self, path: str | os.PathLike) -> int:
         """graph.ttl from the kept blocks; returns the number of triples."""
