@@ -138,28 +138,32 @@ def query(graph: Path, query: str, fmt: str) -> None:
 
 
 @main.command("eval")
-@click.option("--gold", "gold_dir", required=True, type=click.Path(path_type=Path), help="Folder of gold .json files.")
+@click.option("--gold", "pairs", multiple=True, nargs=2, type=click.Path(path_type=Path), metavar="GOLD POSTS",
+              help="A folder of gold .json files and the posts (file or folder) they annotate; repeatable.")
 @click.option("--errors", is_flag=True, help="Also list false positives and false negatives with their sentences.")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def evaluate(gold_dir: Path, errors: bool, paths: tuple[Path, ...]) -> None:
-    """Precision, recall and F1 per entity type and relation against gold files."""
-    from graphbuild.evaluate import evaluate as run_eval
-    from graphbuild.evaluate import format_evaluation, load_gold
-    from graphbuild.extract import extract as run_extract
-    from graphbuild.ingest import find_posts, read_document
-    from graphbuild.nlp import load_pipeline, process_one
-    from tqdm import tqdm
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Path, ...]) -> None:
+    """Precision, recall and F1 per entity type and relation against gold files.
+
+    PATHS are corpus folders (each holding texts/ and gold/), or, after a single --gold
+    pair, more posts of that corpus.  Every post needs a gold file."""
+    from graphbuild.evaluate import Corpus, evaluate_corpora, format_evaluation
+    from graphbuild.nlp import load_pipeline
 
     try:
-        gold = load_gold(gold_dir)
-        nlp = load_pipeline()
-        records = []
-        for path in tqdm(find_posts(paths), desc="extracting", unit="post", file=sys.stderr):
-            document = read_document(path)
-            records.append(run_extract(document, process_one(nlp, document)))
+        corpora = [Corpus(posts.resolve().name or str(posts), gold, (posts,)) for gold, posts in pairs]
+        if len(corpora) == 1 and paths and not any((p / "gold").is_dir() for p in paths):
+            corpora[0] = Corpus(corpora[0].name, corpora[0].gold_dir, corpora[0].paths + paths)
+        else:
+            corpora += [Corpus.from_folder(p) for p in paths]
+        if not corpora:
+            raise click.UsageError("give --gold GOLD POSTS or a corpus folder holding texts/ and gold/")
+        tables = evaluate_corpora(load_pipeline(), corpora)
     except GraphbuildError as e:
         _fail(e)
-    click.echo(format_evaluation(run_eval(records, gold), errors=errors))
+    for name, table in tables:
+        click.echo(format_evaluation(table, errors=errors and name != "pooled", heading=name[-14:]))
+        click.echo()
 
 
 @main.command()

@@ -2,15 +2,24 @@
 
 An extracted entity matches a gold entity of the same type when one of its spellings,
 normalised (NFKC, lower case, no leading "Amazon "/"AWS ", no spaces, hyphens, middle
-dots or underscores), equals one of the gold entity's.  A relation matches when its
-subject and object match the gold relation's and the predicate is the same.
+dots or underscores), equals one of the gold entity's.  Talk titles also match without
+a leading session code or time slot and a trailing colon, and when their normalised
+forms are at least 0.85 similar.  Matching is one-to-one: each gold entity is matched
+by at most one prediction, so three spellings of one person count once.  A relation
+matches when its subject and object match the gold relation's and the predicate is
+the same.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
+
+import networkx as nx
 
 from graphbuild.errors import GoldError
 from graphbuild.normalize import fold_label
@@ -18,6 +27,11 @@ from graphbuild.records import Extraction
 
 ENTITY_TYPES = ("Service", "Company", "Event", "Talk", "Person", "Technology")
 RELATION_TYPES = ("partOf", "reportsOn", "mentions", "presentedBy", "uses", "authoredBy")
+TITLE_SIMILARITY = 0.85
+# what a post may put before a talk title: 【C-1】, [A-1], ARC303-R:, KEY-01, CUS-07, 13:00-13:40
+SESSION_PREFIX = re.compile(
+    r"^\s*(?:[【\[［(（][^】\]］)）]{1,12}[】\]］)）]|[A-Za-z]{2,5}[-‐]?\d{2,4}(?:[-‐][A-Za-z0-9]{1,3})?\b"
+    r"|\d{1,2}[:：]\d{2}\s*(?:[-~〜–－]\s*\d{1,2}[:：]\d{2})?)\s*[:：.．]?\s*")
 
 
 @dataclass
@@ -40,6 +54,12 @@ class Score:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    def add(self, other: "Score") -> None:
+        self.predicted += other.predicted
+        self.correct_predicted += other.correct_predicted
+        self.gold += other.gold
+        self.found_gold += other.found_gold
+
 
 @dataclass
 class Evaluation:
@@ -48,6 +68,11 @@ class Evaluation:
 
     def score(self, key: str) -> Score:
         return self.scores.setdefault(key, Score())
+
+    def add(self, other: "Evaluation") -> None:
+        for key, score in other.scores.items():
+            self.score(key).add(score)
+        self.errors.extend(other.errors)
 
 
 def load_gold(directory: str | Path) -> dict[str, dict]:
@@ -67,36 +92,74 @@ def load_gold(directory: str | Path) -> dict[str, dict]:
     return gold
 
 
-def _keys(names) -> set[str]:
+def talk_keys(title: str) -> set[str]:
+    """A talk title's matching keys: as written, and without a session code, time slot or trailing colon."""
+    keys = {title}
+    stripped = title
+    for _ in range(3):  # "13:00-13:40 【A-1】 ..." carries two prefixes
+        stripped = SESSION_PREFIX.sub("", stripped, count=1)
+    keys.add(stripped)
+    keys |= {k.rstrip(":： ") for k in keys}
+    return {fold_label(k) for k in keys if fold_label(k)}
+
+
+def _keys(names, type_: str) -> set[str]:
+    if type_ == "Talk":
+        return set().union(*(talk_keys(n) for n in names))
     return {fold_label(n) for n in names if fold_label(n)}
 
 
+def _similarity(a: set[str], b: set[str], type_: str) -> float:
+    """1.0 for a shared key; for talks, else the best SequenceMatcher ratio if it reaches the threshold."""
+    if a & b:
+        return 1.0 + len(a & b)
+    if type_ != "Talk":
+        return 0.0
+    best = max((SequenceMatcher(None, x, y).ratio() for x in a for y in b), default=0.0)
+    return best if best >= TITLE_SIMILARITY else 0.0
+
+
 def evaluate(extractions: list[Extraction], gold: dict[str, dict]) -> Evaluation:
+    """Score every extraction that has a gold file; raise `GoldError` for one that has none."""
     result = Evaluation()
     for key in ENTITY_TYPES + RELATION_TYPES:
         result.score(key)
     for ex in extractions:
         doc_name = ex.to_json()["doc"]
         if doc_name not in gold:
-            continue
+            raise GoldError(ex.source, f"has no gold file (no gold entry with \"doc\": \"{doc_name}\")")
         _score_document(ex, gold[doc_name], result)
     return result
 
 
+def match_entities(ex: Extraction, gold: dict) -> dict[str, str]:
+    """Predicted entity id -> gold entity id, one-to-one, maximising matched pairs then their strength."""
+    gold_keys = {g["id"]: (g["type"], _keys(g["aliases"] + [g["name"]], g["type"])) for g in gold["entities"]}
+    graph = nx.Graph()
+    for e in ex.entities:
+        keys = _keys((e.name, *e.aliases), e.type)
+        for gid, (gtype, gkeys) in gold_keys.items():
+            if gtype == e.type:
+                strength = _similarity(keys, gkeys, e.type)
+                if strength:
+                    # a large constant first: the most pairs win, then the strongest
+                    graph.add_edge(("p", e.id), ("g", gid), weight=1000 + strength)
+    mapping = {}
+    for a, b in nx.max_weight_matching(graph):
+        pred, gid = (a, b) if a[0] == "p" else (b, a)
+        mapping[pred[1]] = gid[1]
+    return mapping
+
+
 def _score_document(ex: Extraction, gold: dict, result: Evaluation) -> None:
     doc = gold["doc"]
-    gold_keys = {g["id"]: (g["type"], _keys(g["aliases"] + [g["name"]])) for g in gold["entities"]}
-    mapping: dict[str, str] = {}
+    mapping = match_entities(ex, gold)
     sentence_of = {m.entity: m.evidence.sentence for m in reversed(ex.mentions)}
     for e in ex.entities:
-        keys = _keys((e.name, *e.aliases))
-        best = max(((len(keys & gk), gid) for gid, (gt, gk) in gold_keys.items() if gt == e.type and keys & gk),
-                   default=None)
         score = result.score(e.type)
         score.predicted += 1
-        if best:
+        if e.id in mapping:
             score.correct_predicted += 1
-            mapping[e.id] = best[1]
         else:
             result.errors.append(("FP", e.type, doc, f"{e.name}  «{sentence_of.get(e.id, '')[:80]}»"))
     found = set(mapping.values())
@@ -121,7 +184,8 @@ def _score_document(ex: Extraction, gold: dict, result: Evaluation) -> None:
         if (s, r.p, o) in gold_relations:
             score.correct_predicted += 1
         else:
-            result.errors.append(("FP", r.p, doc, f"{names.get(s, s)} -> {names.get(o, o)}  «{r.evidence[0].sentence[:80] if r.evidence else ''}»"))
+            sentence = r.evidence[0].sentence[:80] if r.evidence else ""
+            result.errors.append(("FP", r.p, doc, f"{names.get(s, s)} -> {names.get(o, o)}  «{sentence}»"))
     for s, p, o in sorted(gold_relations):
         score = result.score(p)
         score.gold += 1
@@ -131,8 +195,8 @@ def _score_document(ex: Extraction, gold: dict, result: Evaluation) -> None:
             result.errors.append(("FN", p, doc, f"{names.get(s, s)} -> {names.get(o, o)}"))
 
 
-def format_evaluation(ev: Evaluation, errors: bool = False) -> str:
-    lines = [f"{'':14}{'P':>7}{'R':>7}{'F1':>7}{'pred':>7}{'gold':>7}"]
+def format_evaluation(ev: Evaluation, errors: bool = False, heading: str = "") -> str:
+    lines = [f"{heading:14}{'P':>7}{'R':>7}{'F1':>7}{'pred':>7}{'gold':>7}"]
     for group, keys in (("entities", ENTITY_TYPES), ("relations", RELATION_TYPES)):
         lines.append(group)
         for key in keys:
@@ -145,3 +209,49 @@ def format_evaluation(ev: Evaluation, errors: bool = False) -> str:
                 if k == kind:
                     lines.append(f"  {type_:12} {doc[:12]}  {what}")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Posts and the folder of their gold files; `name` heads its table."""
+
+    name: str
+    gold_dir: Path
+    paths: tuple[Path, ...]
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> "Corpus":
+        """A folder holding `texts/` and `gold/`, as ../shared/eval/styles does."""
+        if not (folder / "texts").is_dir() or not (folder / "gold").is_dir():
+            raise GoldError(folder, "is not a corpus folder (it needs texts/ and gold/ inside)")
+        return cls(folder.name or str(folder), folder / "gold", (folder / "texts",))
+
+
+def extract_corpus(nlp, corpus: Corpus, vocabulary=None, progress: bool = True) -> list[Extraction]:
+    """Run the pipeline over a corpus's posts (the corpus's gold is not read here)."""
+    from tqdm import tqdm
+
+    from graphbuild.extract import extract
+    from graphbuild.ingest import find_posts, read_document
+    from graphbuild.nlp import process_one
+
+    records = []
+    posts = find_posts(corpus.paths)
+    for path in tqdm(posts, desc=f"extracting {corpus.name}", unit="post", file=sys.stderr, disable=not progress):
+        document = read_document(path)
+        records.append(extract(document, process_one(nlp, document), vocabulary))
+    return records
+
+
+def evaluate_corpora(nlp, corpora: list[Corpus], vocabulary=None, progress: bool = True) -> list[tuple[str, Evaluation]]:
+    """A table per corpus, then the pooled one when there are several."""
+    tables = []
+    for corpus in corpora:
+        gold = load_gold(corpus.gold_dir)
+        tables.append((corpus.name, evaluate(extract_corpus(nlp, corpus, vocabulary, progress), gold)))
+    if len(tables) > 1:
+        pooled = Evaluation()
+        for _, ev in tables:
+            pooled.add(ev)
+        tables.append(("pooled", pooled))
+    return tables
