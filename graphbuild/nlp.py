@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 import graphbuild.relations  # noqa: F401  (registers the factories when no entry point is installed)
+import graphbuild.structure  # noqa: F401
 import graphbuild.targeted_ner  # noqa: F401
 import graphbuild.talks  # noqa: F401
 import graphbuild.vocabulary_ruler  # noqa: F401
@@ -25,7 +26,7 @@ from graphbuild.ingest import Document, split_for_sudachi
 from graphbuild.vocabulary import DEFAULT_PATH
 
 PIPELINE_MARK = "graphbuild_pipeline"
-DOCUMENT_STAGES = ("graphbuild_targeted_ner", "graphbuild_talks", "graphbuild_relations")
+DOCUMENT_STAGES = ("graphbuild_targeted_ner", "graphbuild_structure", "graphbuild_talks", "graphbuild_relations")
 # GiNZA components whose output nothing in graphbuild reads.  The bunsetu recognizer is
 # also quadratic in sentence length: a list of 500 lines with no "。" took over 10 minutes.
 UNUSED_GINZA_STAGES = ("bunsetu_recognizer",)
@@ -47,6 +48,7 @@ def load_pipeline(model: str = "ja_ginza", vocabulary_path: str | None = None) -
             nlp.disable_pipe(name)
     nlp.add_pipe("graphbuild_vocabulary", config={"vocabulary_path": vocabulary_path})
     nlp.add_pipe("graphbuild_targeted_ner")
+    nlp.add_pipe("graphbuild_structure")
     nlp.add_pipe("graphbuild_talks")
     nlp.add_pipe("graphbuild_relations", config={"vocabulary_path": vocabulary_path})
     nlp.meta[PIPELINE_MARK] = pipeline_mark(model, vocabulary_path)
@@ -66,6 +68,15 @@ def process(nlp: Language, documents: Iterable[Document], batch_size: int = 16) 
         yield document, process_one(nlp, document, batch_size)
 
 
+def document_format(document: Document) -> str:
+    """How the post's text is marked up: "markdown", "html" (rendered as Markdown by ingest) or "text"."""
+    given = getattr(document, "format", None)
+    if given:
+        return given
+    suffix = document.source.rsplit(".", 1)[-1].lower() if "." in document.source else ""
+    return {"md": "markdown", "markdown": "markdown"}.get(suffix, "text")
+
+
 def process_one(nlp: Language, document: Document, batch_size: int = 16) -> Doc:
     pieces = [document.text[start:end] for start, end in split_for_sudachi(document.text)]
     stages = [name for name in DOCUMENT_STAGES if name in nlp.pipe_names]
@@ -75,6 +86,7 @@ def process_one(nlp: Language, document: Document, batch_size: int = 16) -> Doc:
             for key in [k for k in piece.user_data if not isinstance(k, tuple)]:
                 del piece.user_data[key]
         doc = Doc.from_docs(docs, ensure_whitespace=False) if len(docs) > 1 else docs[0]
+        doc._.graphbuild_format = document_format(document)
         for name in stages:
             doc = nlp.get_pipe(name)(doc)
     except Exception as e:  # spaCy and Sudachi raise plain exceptions; name the post

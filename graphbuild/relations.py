@@ -24,7 +24,8 @@ from spacy.tokens import Doc, Span, Token
 from graphbuild.entities import EntityRef, collect_mentions, make_ref, slug
 from graphbuild.normalize import fold, sentence_bounds
 from graphbuild.sentence_analysis import SentenceAnalyser, window
-from graphbuild.talks import SECTIONS_KEY, SPEAKERS_KEY, TALKS_KEY, split_lines, talk_title
+from graphbuild.structure import split_lines
+from graphbuild.talks import LINES_KEY, SECTIONS_KEY, SPEAKERS_KEY, TALKS_KEY, talk_title
 from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
 USE_CUES = ("導入", "採用", "利用", "使用", "使っ", "使い", "使う", "使え", "活用", "移行", "載せ替え", "乗り換え",
@@ -348,7 +349,7 @@ def talk_refs(doc: Doc) -> list[tuple[Span, EntityRef]]:
     """Each talk title span with the talk's entity (keyed by its folded title)."""
     refs = []
     for span in doc.spans.get(TALKS_KEY, []):
-        title = talk_title(span.text)
+        title = " ".join(span.text.split())
         refs.append((span, EntityRef(f"talk:{slug(title)[:120]}", "Talk", title, "talk", 0.8)))
     return refs
 

@@ -1,197 +1,532 @@
-"""spaCy component `graphbuild_talks`: split a post into the talks (sessions) it reports on.
+"""spaCy component `graphbuild_talks`: the talks (sessions) a post reports on, read from its blocks.
 
-A post about a conference is a run of sections, one per session.  A line opens a talk
-when it reads as a session title: a time-slot prefix (`[13:00-13:40] ...`), a title
-followed by a speaker line (`@handle様`, a company and a name), a title under a
-"...セッション" label, or a long heading phrased like a talk title.  Each talk's
-section runs to the next talk or to a closing heading (まとめ, さいごに, ...).
+Every heading, list item, table row and short line is a candidate title.  What a post
+puts around a session title is read off it (a time slot, a session code such as
+`ARC303-R:`, `AWS-23`, `【A-1】`, an `LT1:` label, quotation marks, a speaker line
+under it or a speaker in brackets after it, a "セッション"/"Keynote" heading above it,
+a session table's title column) and a small learned scorer (`talk_title` in
+`graphbuild/models/`) decides from those features which candidates are talks.  A
+title listed again later (a table of contents, a timetable) is one talk.  Each talk's
+section runs to the next talk, to a heading at its own level or above, or to a
+closing heading (まとめ, さいごに, ...).
 
-Results: `doc.spans["graphbuild_talks"]` (the title line of each talk, label "Talk"),
-`doc.spans["graphbuild_talk_sections"]` and `doc.spans["graphbuild_talk_speakers"]`,
-whose labels ("talk0", "talk1", ...) tie them to their talk.
+Results: `doc.spans["graphbuild_talks"]` (each title, label "Talk"),
+`doc.spans["graphbuild_talk_sections"]`, `doc.spans["graphbuild_talk_speakers"]` and
+`doc.spans["graphbuild_talk_lines"]` (the whole title line), whose labels ("talk0",
+"talk1", ...) tie them to their talk.  Person names read from speaker lines that no
+other stage found are added to `doc.spans["graphbuild_mentions"]`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from graphbuild.entities import NER_TYPES
 from graphbuild.normalize import fold
+from graphbuild.scorer import LinearScorer
+from graphbuild.structure import CODE, HEADING, ITEM, LINE, QUOTE, ROW, RULE, Block
 
 TALKS_KEY = "graphbuild_talks"
 SECTIONS_KEY = "graphbuild_talk_sections"
 SPEAKERS_KEY = "graphbuild_talk_speakers"
+LINES_KEY = "graphbuild_talk_lines"
+MENTIONS_KEY = "graphbuild_mentions"
 
-TIME_SLOT = re.compile(r"^[\[【(（]?\s*\d{1,2}[:：]\d{2}\s*[-~〜–－]\s*\d{1,2}[:：]\d{2}\s*[\]】)）]?\s*(.+)$")
-BULLET = re.compile(r"^\s*([•・\-*+>]|\d+[.)]\s|[①-⑳])")
-QUOTED = re.compile(r"^[「『\"“](.+)[」』\"”]$")
+TIME_SLOT = re.compile(r"^[\[【(（]?\s*\d{1,2}[:：]\d{2}\s*[-~〜–－]\s*(?:\d{1,2}[:：]\d{2})?\s*[\]】)）]?\s*[|｜:：]?\s*")
+CLOCK_TIME = re.compile(r"^[\[【(（]?\s*\d{1,2}[:：]\d{2}\s*[\]】)）]?\s*[|｜:：]?\s*")
+DATE_PREFIX = re.compile(r"^(?:Day\s?\d\s*[:：]?\s*|\d{1,2}/\d{1,2}\s*(?:[(（][月火水木金土日][)）])?\s*)", re.IGNORECASE)
+BRACKET_LABEL = re.compile(r"^[【\[［〔]([^】\]］〕]{1,24})[】\]］〕]\s*[:：]?\s*")
+SESSION_CODE = re.compile(r"^(?:[A-Z]{2,5}\d{2,4}(?:-R\d?)?|[A-Z]{2,5}-\d{1,3}(?:-[A-Z0-9]{1,3})?|[A-Z]-\d{1,2})"
+                          r"(?![A-Za-z0-9])\s*[:：|｜.．\-–]?\s*")
+LT_PREFIX = re.compile(r"^(?:LT|ライトニングトーク)\s*(?:#?\d{1,2}|[①-⑳])?\s*[:：.)）|｜]?\s*|^[①-⑳]\s*")
+NUMBERED = re.compile(r"^\d{1,2}[.)．]\s*")
+TRACK_PREFIX = re.compile(r"^[^\s:：]{1,12}(?:トラック|Track|会場|ルーム|Room)\s*[:：]\s*", re.IGNORECASE)
+SPEAKER_LABEL = re.compile(r"^\s*(?:\*\*)?\s*(?:登壇者?|スピーカー|講演者|発表者|講師|ゲスト|Speakers?|Presenters?|Presented by|By)"
+                           r"\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?", re.IGNORECASE)
+SPEAKER_CUE = re.compile(r"@[A-Za-z0-9_]|さん|氏|様|登壇|Speaker|スピーカー|発表")
 HANDLE_LINE = re.compile(r"^@[A-Za-z0-9_\-]+\s*(様|さん|氏)?\s*$")
-URLISH = re.compile(r"https?://|www\.|\.(com|jp|net|org|io)\b|^f:id:")
-SENTENCE_END = re.compile(r"(。|です|ます|でした|ました|ません|だ|た)$")
+URLISH = re.compile(r"https?://|www\.|^f:id:")
+SENTENCE_END = re.compile(r"(。|です|ます|でした|ました|ません|だ|た|よね|ね|よ|な)[!！?？]*$")
+QUOTES = {"「": "」", "『": "』", "“": "”", "\"": "\""}
+ROLE_WORDS = re.compile(r"(Solutions?|Principal|Senior|Chief|Head|Lead|Developer|Technical|Sr\.?)\s|Architect|Engineer|"
+                        r"Evangelist|Advocate|Manager|Director|Officer|CEO|CTO|CIO|VP|SA\b|ソリューションアーキテクト|"
+                        r"アーキテクト|エンジニア|エバンジェリスト|マネージャー?|ディレクター|リーダー|代表|取締役|社長|部長|"
+                        r"室長|本部|部門|グループ|チーム|事業部|担当|フェロー|CTO|CEO")
+REPORT_TITLE = re.compile(r"参加|レポート|聴講|行って|行ってき|Summit|re:Invent|Day\s?\d|セッション|まとめ|Recap|JAWS|Conf|登壇|振り返", re.IGNORECASE)
+TALK_ABOUT = re.compile(r"セッション|講演|登壇|発表|スライド|資料|お話|話され|紹介され|解説され|speaker|session|talk", re.IGNORECASE)
+HONORIFIC = re.compile(r"\s*(さん|氏|様|先生)")
 
 DEFAULT_CONFIG = {
-    # a short line with one of these words introduces the session title under it
-    "intro_words": ["セッション", "講演", "基調講演", "キーノート", "Keynote", "LT", "ライトニングトーク", "登壇"],
+    "model_path": None,
+    # words of a heading or label that introduces sessions
+    "session_words": ["セッション", "講演", "基調講演", "キーノート", "Keynote", "LT", "ライトニングトーク", "登壇",
+                      "トラック", "Track", "タイムテーブル", "Session", "聴講", "聞いた", "観た", "見た", "発表",
+                      "ワークショップ", "Workshop", "Chalk Talk", "チョークトーク", "ブレイクアウト", "Breakout"],
+    # words that make a title line a talk by themselves
+    "keynote_words": ["Keynote", "基調講演", "キーノート", "Chalk Talk", "Workshop", "ワークショップ", "パネル", "Panel"],
     # a long heading with one of these reads as a talk title
     "title_markers": ["〜", "~", "～", "について", "ベストプラクティス", "入門", "事例", "活用", "戦略", "指針",
-                      "の今", "とは", "実践", "?", "？", "!", "！", "で実現する", "による", "から見えた", "への",
-                      "していく", "のための", "を支える", "ための", "における"],
-    "title_min_length": 18,
+                      "の今", "？", "?", "!", "！", "で実現する", "による", "から見えた", "への", "していく",
+                      "のための", "を支える", "ための", "における", "話", "方法", "まで", "やってみた", "始める",
+                      "作る", "作った", "試した", "選ぶ", "移行", "徹底", "解説", "最前線", "舞台裏", "with", "for"],
     "closing_headings": ["まとめ", "さいごに", "最後に", "おわりに", "終わりに", "全体の感想", "感想", "所感",
-                         "おまけ", "参考", "参考リンク"],
-    "speaker_words": ["様", "さん", "氏", "登壇", "スピーカー", "Speaker", "講演者", "Solutions Architect",
-                      "ソリューションアーキテクト", "エンジニア", "CTO", "代表", "本部", "部長"],
+                         "おまけ", "参考", "参考リンク", "はじめに", "目次", "概要", "追記", "宣伝", "告知", "関連記事",
+                         "あとがき", "振り返り", "その他", "雑感"],
+    # timetable rows that are not sessions
+    "not_talks": ["休憩", "懇親会", "受付", "開場", "クロージング", "オープニング", "ランチ", "昼食", "閉会", "開会",
+                  "集合写真", "Expo", "EXPO", "展示", "移動", "乾杯", "Q&A", "質疑"],
+    "toc_headings": ["目次", "もくじ", "アジェンダ", "Agenda", "Contents", "Table of Contents", "INDEX", "聞いたセッション",
+                     "参加したセッション", "聴講したセッション", "セッション一覧"],
+    "title_columns": ["タイトル", "セッション", "演題", "Title", "Session", "テーマ", "内容", "発表"],
+    "speaker_columns": ["登壇者", "スピーカー", "講演者", "発表者", "Speaker", "Speakers", "登壇", "講師"],
 }
 
 
-@dataclass(frozen=True)
-class Line:
-    start: int
+@dataclass
+class Candidate:
+    """A line that may be a talk title, with what surrounds it."""
+
+    block: int  # the block holding the title
+    start: int  # the title's characters
     end: int
-    text: str
+    line: tuple[int, int]  # the whole title line, session code included
+    level: int  # heading level, 0 otherwise
+    kind: str
+    features: dict[str, float] = field(default_factory=dict)
+    speakers: list[tuple[int, int]] = field(default_factory=list)
+    first_block: int = -1  # a label line above the title ("13:10-13:50 【基調セッション】") starts the talk
+    score: float = 0.0
 
 
-@Language.factory("graphbuild_talks", assigns=["doc.spans"], requires=["doc.spans"], default_config=DEFAULT_CONFIG)
-def make_talk_detector(nlp: Language, name: str, intro_words: list[str], title_markers: list[str],
-                       title_min_length: int, closing_headings: list[str], speaker_words: list[str]) -> "TalkDetector":
-    return TalkDetector(intro_words, title_markers, title_min_length, closing_headings, speaker_words)
+@dataclass(frozen=True)
+class Talk:
+    title: tuple[int, int]
+    line: tuple[int, int]
+    section: tuple[int, int]
+    speakers: tuple[tuple[int, int], ...]
+    score: float
+
+
+if not Doc.has_extension("graphbuild_talk_records"):
+    Doc.set_extension("graphbuild_talk_records", default=None)
+
+
+@Language.factory("graphbuild_talks", assigns=["doc.spans"], requires=["doc.spans", "doc._.graphbuild_blocks"],
+                  default_config=DEFAULT_CONFIG)
+def make_talk_detector(nlp: Language, name: str, model_path: str | None, session_words: list[str],
+                       keynote_words: list[str], title_markers: list[str], closing_headings: list[str],
+                       not_talks: list[str], toc_headings: list[str], title_columns: list[str],
+                       speaker_columns: list[str]) -> "TalkDetector":
+    return TalkDetector(LinearScorer.load("talk_title", model_path), session_words, keynote_words, title_markers,
+                        closing_headings, not_talks, toc_headings, title_columns, speaker_columns)
 
 
 class TalkDetector:
     """Finds talk titles, sections and speaker lines; see the module docstring."""
 
-    def __init__(self, intro_words: list[str], title_markers: list[str], title_min_length: int,
-                 closing_headings: list[str], speaker_words: list[str]) -> None:
-        self.intro_words = intro_words
+    def __init__(self, scorer: LinearScorer, session_words: list[str], keynote_words: list[str],
+                 title_markers: list[str], closing_headings: list[str], not_talks: list[str],
+                 toc_headings: list[str], title_columns: list[str], speaker_columns: list[str]) -> None:
+        self.scorer = scorer
+        self.session_words = _words(session_words)
+        self.keynote_words = _words(keynote_words)
         self.title_markers = title_markers
-        self.title_min_length = title_min_length
         self.closing = {fold(h) for h in closing_headings}
-        self.speaker_words = speaker_words
+        self.not_talks = _words(not_talks)
+        self.toc = {fold(h) for h in toc_headings}
+        self.title_columns = _words(title_columns)
+        self.speaker_columns = _words(speaker_columns)
 
     def __call__(self, doc: Doc) -> Doc:
         self.set_annotations(doc, self.match(doc))
         return doc
 
-    def match(self, doc: Doc) -> list[tuple[Line, Line, list[Line]]]:
-        """(title line, section, speaker lines) of each talk."""
-        lines = split_lines(doc.text)
-        people = _mention_offsets(doc, {"Person"})
-        orgs = _mention_offsets(doc, {"Company"})
-        starts: list[tuple[int, list[Line]]] = []
-        seen: list[str] = []
-        has_slots = any(TIME_SLOT.match(line.text) for line in lines)
-        for i, line in enumerate(lines):
-            if i == 0 or not self._heading_like(line):
+    def match(self, doc: Doc) -> list[Talk]:
+        text = doc.text
+        blocks = _blocks_of(doc, text)
+        candidates = self.candidates(doc, text, blocks)
+        for c in candidates:
+            c.score = self.scorer.probability(c.features)
+        chosen = self.select([c for c in candidates if c.score >= self.scorer.threshold or _marked(c)], text)
+        return self.sections(chosen, blocks, text)
+
+    # --- candidates and their features -------------------------------------------------
+
+    def candidates(self, doc: Doc, text: str, blocks: list[Block]) -> list[Candidate]:
+        """Every block that could be a talk title, with its features (see `features`)."""
+        people = _offsets(doc, {"Person"})
+        orgs = _offsets(doc, {"Company"})
+        products = _offsets(doc, {"Service", "Technology"})
+        events = _offsets(doc, {"Event"})
+        found: list[tuple[Candidate, list[Block]]] = []
+        headings: list[Block] = []
+        table_header: Block | None = None
+        for i, block in enumerate(blocks):
+            content = block.content(text)
+            if block.kind == HEADING:
+                headings = [h for h in headings if h.level < block.level] + [block]
+            if block.kind == ROW and block.header:
+                table_header = block
                 continue
-            speakers = self._speaker_lines(lines, i, people, orgs)
-            slot = TIME_SLOT.match(line.text)
-            if slot:
-                is_talk = True
-            elif has_slots:
-                is_talk = False  # a post with a timetable marks every session with its slot
+            if block.kind != ROW:
+                table_header = None
+            if block.kind in (CODE, RULE, QUOTE) or not 2 <= len(content) <= 160 or URLISH.search(content):
+                continue
+            if block.kind == ROW:
+                candidate = self._row_candidate(text, block, i, table_header, people, orgs)
             else:
-                is_talk = (bool(speakers) or bool(QUOTED.match(line.text)) and self._introduced(lines, i)
-                           or self._introduced(lines, i) or self._titleish(line.text))
-            key = fold(_title_text(line.text))
-            if is_talk and not any(key in s or s in key for s in seen):
-                seen.append(key)
-                strong = bool(slot or speakers or self._introduced(lines, i))
-                starts.append((i, speakers, strong))
-        if any(strong for _, _, strong in starts):
-            # a post that marks its sessions clearly marks all of them: drop the weaker guesses
-            starts = [s for s in starts if s[2]]
-        talks = []
-        for n, (i, speakers, _) in enumerate(starts):
-            stop = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
-            for j in range(i + 1, stop):
-                if fold(lines[j].text) in self.closing:
-                    stop = j
-                    break
-            section = Line(lines[i].start, lines[stop - 1].end, "")
-            talks.append((lines[i], section, speakers))
-        return talks
+                candidate = self._line_candidate(text, blocks, i, people, orgs)
+            if candidate is None:
+                continue
+            parents = [h for h in headings if h is not block and (block.kind != HEADING or h.level < block.level)]
+            found.append((candidate, parents))
+        slotted = sum(1 for c, _ in found if c.features.get("slot")) >= 2
+        # pages open with site chrome, so the post's own title may sit a few lines down
+        report = any(REPORT_TITLE.search(b.content(text)) for b in blocks[:8])
+        marks = sum(1 for c, _ in found if {"slot", "code", "lt", "speaker_next", "speaker_inline", "quoted"}
+                    & set(c.features))
+        for candidate, parents in found:
+            self._context_features(candidate, text, blocks, parents, products, events, people, orgs,
+                                   doc._.graphbuild_format, slotted)
+            f = candidate.features
+            if marks < 2 and f.get("alone") and f.get("long") and f.get("talk_words_follow"):
+                f["plain_title_in_unmarked_post"] = 1.0
+            if report:
+                candidate.features["in_report"] = 1.0
+                if candidate.features.get("alone") and candidate.features.get("long"):
+                    candidate.features["long_alone_in_report"] = 1.0
+        found = [c for c, _ in found]
+        _sibling_features(found)
+        return found
 
-    def set_annotations(self, doc: Doc, talks: list[tuple[Line, Line, list[Line]]]) -> None:
-        titles, sections, speakers = [], [], []
-        for n, (title, section, speaker_lines) in enumerate(talks):
-            label = f"talk{n}"
-            titles.append(doc.char_span(title.start, title.end, label="Talk", alignment_mode="expand"))
-            sections.append(doc.char_span(section.start, section.end, label=label, alignment_mode="expand"))
-            speakers.extend(doc.char_span(s.start, s.end, label=label, alignment_mode="expand") for s in speaker_lines)
-        doc.spans[TALKS_KEY] = [s for s in titles if s is not None]
-        doc.spans[SECTIONS_KEY] = [s for s in sections if s is not None]
-        doc.spans[SPEAKERS_KEY] = [s for s in speakers if s is not None]
+    def _line_candidate(self, text: str, blocks: list[Block], i: int, people, orgs) -> Candidate | None:
+        block = blocks[i]
+        start, end, flags, inline = parse_title(text, block.start, block.end)
+        first_block = i
+        if end - start < 2 and flags:
+            # "13:10-13:50 【基調セッション】" with the title on the next line
+            if i + 1 >= len(blocks) or blocks[i + 1].kind not in (LINE, HEADING, ITEM):
+                return None
+            nxt = blocks[i + 1]
+            start, end, more, inline = parse_title(text, nxt.start, nxt.end)
+            flags = {**flags, **more, "label_line": 1.0}
+            block = nxt
+            i += 1
+        if end - start < 2:
+            return None
+        features = dict(flags)
+        speakers = [inline] if inline else []
+        speakers += self._speaker_lines(text, blocks, i, people, orgs)
+        if inline:
+            features["speaker_inline"] = 1.0
+        if len(speakers) > (1 if inline else 0):
+            features["speaker_next"] = 1.0
+        line = (blocks[first_block].start, block.end)
+        return Candidate(i, start, end, line, block.level if block.kind == HEADING else 0, block.kind, features,
+                         speakers, first_block)
 
-    def _heading_like(self, line: Line) -> bool:
-        text = line.text
-        if not 4 <= len(text) <= 140 or BULLET.match(text) or URLISH.search(text):
-            return False
-        if HANDLE_LINE.match(text) or fold(text) in self.closing:
-            return False
-        return not SENTENCE_END.search(text.rstrip("」』"))
+    def _row_candidate(self, text: str, block: Block, i: int, header: Block | None, people, orgs) -> Candidate | None:
+        cells = list(block.cells)
+        if len(cells) < 2:
+            return None
+        names = [fold(text[a:b]) for a, b in header.cells] if header else []
+        title_col = next((k for k, n in enumerate(names) if any(w in n for w in self.title_columns)), None)
+        speaker_col = next((k for k, n in enumerate(names) if any(w in n for w in self.speaker_columns)), None)
+        features: dict[str, float] = {"row": 1.0}
+        if title_col is None or title_col >= len(cells):
+            lengths = [(b - a, k) for k, (a, b) in enumerate(cells) if not TIME_SLOT.fullmatch(text[a:b] + " ")]
+            if not lengths:
+                return None
+            title_col = max(lengths)[1]
+        else:
+            features["row_title_column"] = 1.0
+        a, b = cells[title_col]
+        start, end, flags, inline = parse_title(text, a, b)
+        if end - start < 2:
+            return None
+        features.update(flags)
+        if any(TIME_SLOT.match(text[x:y]) for x, y in cells[:title_col]):
+            features["slot"] = 1.0
+        speakers = [inline] if inline else []
+        if speaker_col is not None and speaker_col < len(cells) and speaker_col != title_col:
+            sa, sb = cells[speaker_col]
+            if sb - sa > 1:
+                speakers.append((sa, sb))
+        else:
+            for k, (sa, sb) in enumerate(cells):
+                if k != title_col and (_has(people, sa, sb) or _has(orgs, sa, sb)):
+                    speakers.append((sa, sb))
+        if speakers:
+            features["speaker_next"] = 1.0
+        return Candidate(i, start, end, (block.start, block.end), 0, ROW, features, speakers, i)
 
-    def _titleish(self, text: str) -> bool:
-        body = _title_text(text)
-        return (self.title_min_length <= len(body) <= 80 and any(m in body for m in self.title_markers)
-                and not re.search(r"参加|レポート|ブログ|[、。]|[ねよな][?？!！]?$", body) and body[0] not in "(（")
-
-    def _introduced(self, lines: list[Line], i: int) -> bool:
-        prev = lines[i - 1].text
-        return len(prev) <= 25 and any(w in prev for w in self.intro_words) and lines[i - 1].end + 3 >= lines[i].start
-
-    def _speaker_lines(self, lines: list[Line], i: int, people: list[tuple[int, int]],
-                       orgs: list[tuple[int, int]]) -> list[Line]:
-        """The one or two lines under a title that name who gave the talk."""
+    def _speaker_lines(self, text: str, blocks: list[Block], i: int, people, orgs) -> list[tuple[int, int]]:
+        """The lines under a title (at most three) that say who gave the talk."""
         found = []
-        for line in lines[i + 1:i + 3]:
-            text = line.text
-            if len(text) > 90 or "。" in text:
+        for block in blocks[i + 1:i + 4]:
+            content = block.content(text)
+            if block.kind in (HEADING, RULE, CODE, ROW) or len(content) > 110:
                 break
-            has_person = any(line.start <= s < line.end for s, _ in people)
-            has_org = any(line.start <= s < line.end for s, _ in orgs)
-            worded = any(w in text for w in self.speaker_words)
-            if HANDLE_LINE.match(text) or (has_person and (worded or has_org)):
-                found.append(line)
+            labelled = SPEAKER_LABEL.match(content)
+            named = _has(people, block.start, block.end)
+            worded = bool(HONORIFIC.search(content) or ROLE_WORDS.search(content))
+            with_org = _has(orgs, block.start, block.end)
+            if labelled or HANDLE_LINE.match(content) or ("。" not in content and (
+                    (named and (worded or with_org)) or (with_org and ROLE_WORDS.search(content) and len(content) <= 80))):
+                found.append((block.start, block.end))
             else:
                 break
         return found
 
+    def _context_features(self, c: Candidate, text: str, blocks: list[Block], parents: list[Block],
+                          products, events, people, orgs, doc_format: str, slotted: bool) -> None:
+        title = text[c.start:c.end]
+        folded = fold(title)
+        f = c.features
+        f[f"kind_{c.kind}"] = 1.0
+        if c.kind == HEADING:
+            f[f"heading_level_{min(c.level, 4)}"] = 1.0
+        if c.kind == ITEM and blocks[c.block].level > 0:
+            f["nested_item"] = 1.0
+        length = len(title)
+        for name, holds in (("short", length < 8), ("long", length >= 18), ("very_long", length > 70)):
+            if holds:
+                f[name] = 1.0
+        if SENTENCE_END.search(title.rstrip("」』)）")):
+            f["sentence_end"] = 1.0
+        if "。" in title:
+            f["punctuated"] = 1.0
+        if "、" in title or "，" in title:
+            f["comma"] = 1.0
+        block = blocks[c.block]
+        before = blocks[c.first_block - 1] if c.first_block > 0 else None
+        after = blocks[c.block + 1] if c.block + 1 < len(blocks) else None
+        if (before is None or before.paragraph != blocks[c.first_block].paragraph) and \
+                (after is None or after.paragraph != block.paragraph):
+            f["alone"] = 1.0
+        if after is not None and (after.kind == ITEM or "。" in after.content(text) or len(after.content(text)) > 60):
+            f["body_follows"] = 1.0
+        following = " ".join(b.content(text) for b in blocks[c.block + 1:c.block + 4])
+        if TALK_ABOUT.search(following):
+            f["talk_words_follow"] = 1.0
+        if doc_format == "text":
+            f["plain_text"] = 1.0
+            if f.get("alone"):
+                f["alone_in_plain_text"] = 1.0
+        if f.get("slot") and slotted:
+            f["slot_in_timetable"] = 1.0
+        if folded in self.closing or any(folded.startswith(w) for w in self.closing if len(w) >= 3):
+            f["closing"] = 1.0
+        if any(w in folded for w in self.not_talks):
+            f["not_talk_word"] = 1.0
+        if any(w in folded for w in self.keynote_words):
+            f["keynote_word"] = 1.0
+        if any(m in title for m in self.title_markers):
+            f["title_marker"] = 1.0
+        if re.search(r"参加|レポート|ブログ|まとめ|振り返", title):
+            f["report_word"] = 1.0
+        if _has(products, c.start, c.end):
+            f["names_product"] = 1.0
+        if any(a == c.start and text[b:b + 2].lstrip()[:1] in ("の", "が") for a, b in orgs):
+            f["company_owns_title"] = 1.0
+        if c.speakers and not f.get("sentence_end") and not f.get("punctuated"):
+            f["titled_speaker"] = 1.0
+        if _has(events, c.start, c.end):
+            f["names_event"] = 1.0
+        if _has(people, c.start, c.end) and not c.speakers:
+            f["names_person"] = 1.0
+        if c.first_block == 0 or c.block == 0:
+            f["first_block"] = 1.0
+        ascii_letters = sum(ch.isascii() and ch.isalpha() for ch in title)
+        if ascii_letters > 0.6 * length and len(title.split()) >= 3:
+            f["english_title"] = 1.0
+        if c.first_block > 0:
+            prev = blocks[c.first_block - 1]
+            prev_text = fold(prev.content(text))
+            if len(prev_text) <= 30 and any(w in prev_text for w in self.session_words) \
+                    and prev.paragraph >= blocks[c.first_block].paragraph - 1:
+                f["intro_prev"] = 1.0
+        if parents:
+            nearest = fold(parents[-1].content(text))
+            if any(w in nearest for w in self.session_words):
+                f["under_session_heading"] = 1.0
+            if any(w in nearest for w in self.toc):
+                f["under_toc_heading"] = 1.0
+            if any(w in nearest for w in self.closing):
+                f["under_closing_heading"] = 1.0
 
-def split_lines(text: str) -> list[Line]:
-    """Non-blank lines, stripped, with their offsets in `text`."""
-    lines = []
-    pos = 0
-    for raw in text.split("\n"):
-        stripped = raw.strip()
-        if stripped:
-            start = pos + raw.index(stripped)
-            lines.append(Line(start, start + len(stripped), stripped))
-        pos += len(raw) + 1
-    return lines
+    # --- choosing talks and their sections ---------------------------------------------
+
+    def select(self, chosen: list[Candidate], text: str) -> list[Candidate]:
+        """One talk per title: a title listed twice (contents, timetable, then its section) is one talk."""
+        keep: list[Candidate] = []
+        for c in chosen:
+            key = fold(text[c.start:c.end])
+            twin = next((k for k in keep if _same_title(key, fold(text[k.start:k.end]))), None)
+            if twin is None:
+                keep.append(c)
+            elif c.kind == HEADING or twin.kind != HEADING:
+                # the later, fuller appearance wins; it keeps what the first one knew of the speakers
+                c.speakers = c.speakers or twin.speakers
+                keep[keep.index(twin)] = c
+        return sorted(keep, key=lambda c: c.block)
+
+    def sections(self, chosen: list[Candidate], blocks: list[Block], text: str) -> list[Talk]:
+        talks = []
+        starts = sorted({c.first_block for c in chosen})
+        for c in chosen:
+            stop = next((s for s in starts if s > c.block), len(blocks))
+            end_block = c.block
+            for j in range(c.block + 1, stop):
+                b = blocks[j]
+                if b.kind == HEADING and (c.kind != HEADING or b.level <= c.level or fold(b.content(text)) in self.closing):
+                    break
+                if c.kind == ROW:
+                    break
+                if c.kind == ITEM and b.kind == ITEM and b.level <= blocks[c.block].level:
+                    break
+                end_block = j
+            section = (blocks[c.first_block].start, blocks[end_block].end)
+            talks.append(Talk((c.start, c.end), c.line, section, tuple(c.speakers), c.score))
+        return talks
+
+    def set_annotations(self, doc: Doc, talks: list[Talk]) -> None:
+        groups: dict[str, list[Span]] = {TALKS_KEY: [], SECTIONS_KEY: [], SPEAKERS_KEY: [], LINES_KEY: []}
+        for n, talk in enumerate(talks):
+            label = f"talk{n}"
+            for key, (a, b), span_label in ((TALKS_KEY, talk.title, "Talk"), (SECTIONS_KEY, talk.section, label),
+                                            (LINES_KEY, talk.line, label)):
+                span = doc.char_span(a, b, label=span_label, alignment_mode="expand")
+                if span is not None:
+                    groups[key].append(span)
+            for a, b in talk.speakers:
+                span = doc.char_span(a, b, label=label, alignment_mode="expand")
+                if span is not None:
+                    groups[SPEAKERS_KEY].append(span)
+        for key, spans in groups.items():
+            doc.spans[key] = spans
+        doc._.graphbuild_talk_records = talks
 
 
-def talk_title(text: str) -> str:
-    """A title line without its time slot and quotation marks."""
-    return _title_text(text)
+def parse_title(text: str, start: int, end: int) -> tuple[int, int, dict[str, float], tuple[int, int] | None]:
+    """The title inside a line: without time slot, session code, bracket label, LT number and quotes,
+    and without a speaker written after it; (start, end, flags, speaker span or None)."""
+    flags: dict[str, float] = {}
+    pos = start
+    for _ in range(5):
+        s = text[pos:end]
+        for name, pattern in (("slot", TIME_SLOT), ("clock_time", CLOCK_TIME), ("date", DATE_PREFIX), ("label", BRACKET_LABEL),
+                              ("code", SESSION_CODE), ("lt", LT_PREFIX), ("track", TRACK_PREFIX),
+                              ("numbered", NUMBERED)):
+            m = pattern.match(s)
+            if m and m.end() > 0:
+                if name == "label":
+                    label = m.group(1)
+                    name = "code" if SESSION_CODE.match(label + " ") or re.fullmatch(r"[A-Z]?\d{1,3}", label) else \
+                        ("label_session" if re.search(r"セッション|LT|講演|Keynote|キーノート|事例|Session|基調", label)
+                         else "label")
+                flags[name] = 1.0
+                pos += m.end()
+                break
+        else:
+            break
+    while pos < end and text[pos] in " \u3000:：|｜-–—":
+        pos += 1
+    inline = None
+    label = re.search(r"\s*[(（][^()（）]{0,30}(?:セッション|Session|講演|Keynote|LT)[^()（）]{0,30}[)）]\s*$", text[pos:end])
+    if label and text[pos:pos + 1] not in QUOTES:
+        flags["label_session"] = 1.0
+        end = pos + label.start()
+    stop = end
+    first = text[pos:pos + 1]
+    close = text.find(QUOTES[first], pos + 1, end) if first in QUOTES else -1
+    after = text[close + 1:end] if close > 0 else ""
+    if close > pos + 1 and (not after.strip() or after[:1] in " \u3000(（/／-–—" or SPEAKER_CUE.search(after)):
+        rest = (close + 1, end)
+        flags["quoted"] = 1.0
+        pos, stop = pos + 1, close
+        if SPEAKER_CUE.search(text[rest[0]:rest[1]]):
+            inline = _trimmed(text, *rest)
+    else:
+        m = re.search(r"\s*(?:[(（]([^()（）]{2,80})[)）]|[/／]\s*([^/／]{2,60}))\s*$", text[pos:end])
+        if m and SPEAKER_CUE.search(m.group(1) or m.group(2) or ""):
+            inline = _trimmed(text, pos + m.start() , end)
+            stop = pos + m.start()
+        else:
+            quote = re.search(r"「([^「」]{8,80})」", text[pos:end])
+            if quote and SPEAKER_CUE.search(text[pos + quote.end():end]):
+                flags["quoted_inner"] = 1.0
+                inline = _trimmed(text, pos + quote.end(), end)
+                pos, stop = pos + quote.start(1), pos + quote.end(1)
+    while stop > pos and text[stop - 1] in " \u3000:：|｜-–—":
+        stop -= 1
+    return pos, stop, flags, inline
 
 
-def _title_text(text: str) -> str:
-    text = re.sub(r"^\s*#{1,6}\s+", "", text)  # a Markdown heading's marks are not part of the title
-    slot = TIME_SLOT.match(text)
-    if slot:
-        text = slot.group(1)
-    quoted = QUOTED.match(text.strip())
-    return (quoted.group(1) if quoted else text).strip()
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start] in " \u3000/／(（":
+        start += 1
+    while end > start and text[end - 1] in " \u3000)）":
+        end -= 1
+    return (start, end) if end > start else None
 
 
-def _mention_offsets(doc: Doc, types: set[str]) -> list[tuple[int, int]]:
-    spans = list(doc.spans.get("graphbuild_mentions", [])) + list(doc.ents)
+def _same_title(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= 8 and shorter in longer and len(shorter) >= 0.7 * len(longer)
+
+
+def _marked(c: Candidate) -> bool:
+    """A session's own marks (a time slot, a session code, an LT number) make it a talk whatever else the line says."""
+    f = c.features
+    return bool(f.get("slot") or f.get("code") or f.get("lt")) and not (
+        f.get("not_talk_word") or f.get("closing") or f.get("sentence_end") or f.get("punctuated"))
+
+
+def _sibling_features(found: list[Candidate]) -> None:
+    """Sessions come in runs: a candidate shaped like several others with session marks is likelier one."""
+    marked = [c for c in found if {"slot", "code", "lt", "label_session", "speaker_next", "speaker_inline"} & set(c.features)]
+    for c in found:
+        shape = (c.kind, c.level)
+        peers = sum(1 for m in marked if m is not c and (m.kind, m.level) == shape)
+        if peers >= 2:
+            c.features["marked_siblings"] = 1.0
+
+
+def _blocks_of(doc: Doc, text: str) -> list[Block]:
+    blocks = doc._.graphbuild_blocks
+    if blocks is None:  # the structure stage is not in this pipeline
+        from graphbuild.structure import read_blocks
+        blocks = doc._.graphbuild_blocks = read_blocks(text, doc._.graphbuild_format)
+    return blocks
+
+
+def _words(words: list[str]) -> list[str]:
+    return [fold(w) for w in words]
+
+
+def _offsets(doc: Doc, types: set[str]) -> list[tuple[int, int]]:
+    spans = list(doc.spans.get(MENTIONS_KEY, [])) + list(doc.ents)
     return sorted({(s.start_char, s.end_char) for s in spans if _type_of(s) in types})
+
+
+def _has(offsets: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(start <= s < end for s, _ in offsets)
 
 
 def _type_of(span: Span) -> str:
     return span.label_ if span.label_ in {"Service", "Company", "Technology", "Event", "Person"} else (NER_TYPES.get(span.label_) or "")
+
+
+def talk_title(text: str) -> str:
+    """A title line without its time slot, session code, quotation marks and speaker."""
+    start, end, _, _ = parse_title(text, 0, len(text))
+    return text[start:end]

@@ -1,6 +1,7 @@
 import spacy
 
-from graphbuild.talks import SPEAKERS_KEY, TALKS_KEY, split_lines, talk_title
+from graphbuild.structure import split_lines
+from graphbuild.talks import SPEAKERS_KEY, TALKS_KEY, talk_title
 
 
 def talk_titles(text):

@@ -1,0 +1,134 @@
+"""Train graphbuild's small learned scorers on the development gold, and cross-validate them.
+
+    python scripts/train_scorers.py              # fit on every corpus, write graphbuild/models/*.json
+    python scripts/train_scorers.py --cv         # leave-one-document-out: the honest figures
+
+Each scorer is a logistic regression (scikit-learn, lbfgs, fixed settings: deterministic)
+over the named features its stage computes for each candidate; a candidate's label says
+whether it matches the gold (the same matching as `graphbuild eval`).  With `--cv`,
+each post is extracted with scorers fitted on the other posts only, and the tables are
+those of `graphbuild eval` over these held-out extractions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graphbuild.evaluate import (Corpus, Evaluation, _keys, _similarity, evaluate,  # noqa: E402
+                                 format_evaluation, load_gold)
+from graphbuild.extract import extract  # noqa: E402
+from graphbuild.ingest import find_posts, read_document  # noqa: E402
+from graphbuild.nlp import load_pipeline, process_one  # noqa: E402
+from graphbuild.scorer import MODELS, LinearScorer  # noqa: E402
+from graphbuild.talks import _blocks_of, _marked  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+DEFAULT_CORPORA = [Corpus("seeds", SHARED / "eval" / "gold", (SHARED / "seeds",)),
+                   Corpus("styles", SHARED / "eval" / "styles" / "gold", (SHARED / "eval" / "styles" / "texts",))]
+C = 1.0  # inverse regularisation strength, the same for every scorer
+# The seeds are real posts, the styles corpus imitations of real layouts: each real post counts more.
+REAL_POST_WEIGHT = 3.0
+THRESHOLD = 0.4
+
+
+def corpus_weight(corpus: Corpus) -> float:
+    return REAL_POST_WEIGHT if corpus.name == "seeds" else 1.0
+
+
+@dataclass
+class Post:
+    corpus: str
+    document: object
+    doc: object
+    gold: dict
+    talk_rows: list  # (features, label) of every talk-title candidate
+
+
+def talk_rows(nlp, doc, gold: dict, weight: float) -> list[tuple[dict, int, float]]:
+    """Each talk-title candidate's features, labelled 1 when it matches a gold talk."""
+    detector = nlp.get_pipe("graphbuild_talks")
+    text = doc.text
+    gold_talks = [_keys(g["aliases"] + [g["name"]], "Talk") for g in gold["entities"] if g["type"] == "Talk"]
+    rows = []
+    for c in detector.candidates(doc, text, _blocks_of(doc, text)):
+        if _marked(c):
+            continue  # kept by rule whatever the scorer says
+        keys = _keys([text[c.start:c.end], text[c.line[0]:c.line[1]]], "Talk")
+        rows.append((c.features, int(any(_similarity(keys, g, "Talk") for g in gold_talks)), weight))
+    return rows
+
+
+def fit(name: str, rows: list[tuple[dict, int, float]], threshold: float = 0.5) -> LinearScorer:
+    vectorizer = DictVectorizer(sparse=False)
+    x = vectorizer.fit_transform([f for f, _, _ in rows])
+    y = [label for _, label, _ in rows]
+    model = LogisticRegression(C=C, max_iter=2000, solver="lbfgs").fit(x, y, sample_weight=[w for _, _, w in rows])
+    weights = dict(zip(vectorizer.get_feature_names_out(), model.coef_[0]))
+    return LinearScorer(name, {k: float(v) for k, v in weights.items()}, float(model.intercept_[0]), threshold)
+
+
+def load_posts(nlp, corpora: list[Corpus]) -> list[Post]:
+    posts = []
+    for corpus in corpora:
+        gold = load_gold(corpus.gold_dir)
+        for path in find_posts(corpus.paths):
+            document = read_document(path)
+            doc = process_one(nlp, document)
+            g = gold[path.name]
+            posts.append(Post(corpus.name, document, doc, g, talk_rows(nlp, doc, g, corpus_weight(corpus))))
+        print(f"read {corpus.name}", file=sys.stderr)
+    return posts
+
+
+def rerun(nlp, post: Post, talk_scorer: LinearScorer):
+    """The post's extraction with the given scorer (only the stages after the NLP run again)."""
+    nlp.get_pipe("graphbuild_talks").scorer = talk_scorer
+    doc = post.doc
+    for name in ("graphbuild_talks", "graphbuild_relations"):
+        doc = nlp.get_pipe(name)(doc)
+    return extract(post.document, doc)
+
+
+def cross_validate(nlp, posts: list[Post], threshold: float = 0.5) -> list[tuple[str, Evaluation]]:
+    tables: dict[str, Evaluation] = {}
+    for i, post in enumerate(posts):
+        others = [p for j, p in enumerate(posts) if j != i]
+        scorer = fit("talk_title", [row for p in others for row in p.talk_rows], threshold)
+        record = rerun(nlp, post, scorer)
+        table = tables.setdefault(post.corpus, Evaluation())
+        table.add(evaluate([record], {post.gold["doc"]: post.gold}))
+    pooled = Evaluation()
+    for ev in tables.values():
+        pooled.add(ev)
+    return [*tables.items(), ("pooled", pooled)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cv", action="store_true", help="Leave-one-document-out figures instead of training.")
+    parser.add_argument("--threshold", type=float, default=THRESHOLD, help="Probability from which a candidate is kept.")
+    args = parser.parse_args()
+    nlp = load_pipeline()
+    posts = load_posts(nlp, DEFAULT_CORPORA)
+    if args.cv:
+        for name, table in cross_validate(nlp, posts, args.threshold):
+            print(format_evaluation(table, heading=f"{name} (LOO)"))
+            print()
+        return
+    scorer = fit("talk_title", [row for p in posts for row in p.talk_rows], args.threshold)
+    (MODELS / "talk_title.json").write_text(scorer.to_json(), encoding="utf-8")
+    print(f"wrote {MODELS / 'talk_title.json'} ({len(scorer.weights)} features, "
+          f"{sum(len(p.talk_rows) for p in posts)} candidates)")
+
+
+if __name__ == "__main__":
+    main()
