@@ -27,7 +27,7 @@ def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) 
         return Evidence(document.id, i, start, end, document.text[start:end], document.text[s_start:max(s_end, end)])
 
     pairs = collect_mentions(doc, vocabulary)
-    alias_of = _handle_aliases(document.text, pairs)
+    alias_of = _handle_aliases(document.text, pairs) | _series_aliases(pairs)
     refs: dict[str, EntityRef] = {}
     surfaces: dict[str, set[str]] = {}
     mentions = []
@@ -70,6 +70,19 @@ def _relations(found: list[FoundRelation], alias_of: dict[str, str], evidence) -
         out.append(Relation(s, p, o, tuple(evidence(a, b) for a, b in spans), best.method,
                             min(1.0, best.confidence + 0.05 * (len(spans) - 1))))
     return tuple(out)
+
+
+def _series_aliases(pairs: list) -> dict[str, str]:
+    """"re:Invent" in a post about re:Invent 2024 is that edition (annotation guidelines): a series
+    stands for its edition the post names most often."""
+    counts: dict[str, int] = {}
+    for _, ref in pairs:
+        if ref.type == "Event" and "/" in ref.key:
+            counts[ref.key] = counts.get(ref.key, 0) + 1
+    alias_of = {}
+    for edition in sorted(counts, key=lambda k: -counts[k]):
+        alias_of.setdefault(edition.split("/", 1)[0], edition)
+    return alias_of
 
 
 def _handle_aliases(text: str, pairs: list) -> dict[str, str]:

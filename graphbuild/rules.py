@@ -29,6 +29,13 @@ _EVENT_WORD = r"(?:Conf|Conference|Fest|Festival|Summit|Days?|Kaigi|Camp|Meetup|
 EVENT_DATED = re.compile(r"(?<![A-Za-z])((?:[A-Z][A-Za-z0-9.:]*[ \u00a0]){0,4}[A-Z]?[A-Za-z]*" + _EVENT_WORD
                          + r"(?:[ \u00a0]in[ \u00a0][A-Z][a-z]+(?:[ \u00a0][A-Z][a-z]+)?)?)[ \u00a0]?((?:19|20)\d\d)(?!\d)")
 EVENT_NUMBERED = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9\-]{2,30}\.(?:tokyo|osaka|nagoya|fukuoka|jp|dev|io|org))[ \u00a0]?#(\d{1,3})(?!\d)")
+# "瀬戸内クラウド勉強会 #9", "JAWS-UG コンテナ支部 #27", "Serverless Meetup Fukuoka #8": a numbered community event
+_EVENT_NAME_CHARS = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff々ー\-:."
+_COMMUNITY_WORD = (r"(?:勉強会|Meetup|meetup|ミートアップ|Night|ナイト|支部|LT会|もくもく会|Festa|FESTA|Days|Conf|Online|Study|"
+                   r"Seminar|セミナー|ハンズオン|Talks|Kaigi|re:Cap|Cafe|カフェ|祭り?|Summit|Meeting|ミーティング|Workshop)")
+EVENT_COMMUNITY = re.compile(r"(?<![" + _EVENT_NAME_CHARS + r"])((?:[" + _EVENT_NAME_CHARS + r"]+[ \u3000]?){0,4}?"
+                             + r"[" + _EVENT_NAME_CHARS + r"]*" + _COMMUNITY_WORD
+                             + r"(?:[ \u3000][A-Za-z][A-Za-z]+){0,2})[ \u3000]?#(\d{1,3})(?!\d)")
 # words that follow "AWS" but do not make a product name
 NOT_PRODUCTS = {"the", "and", "for", "on", "in", "of", "to", "is", "a", "an", "blog", "japan", "partner",
                 "partner network", "summit", "re", "console", "account", "team", "user", "users", "sdk",
@@ -54,4 +61,7 @@ def find_rule_matches(text: str) -> list[RuleMatch]:
         found.append(RuleMatch(m.start(), m.end(), "Event", name, "event-name"))
     for m in EVENT_NUMBERED.finditer(text):
         found.append(RuleMatch(m.start(), m.end(), "Event", f"{m.group(1)} #{m.group(2)}", "event-number"))
+    for m in EVENT_COMMUNITY.finditer(text):
+        name = " ".join(f"{m.group(1)} #{m.group(2)}".split())
+        found.append(RuleMatch(m.start(), m.end(), "Event", name, "event-number"))
     return sorted(found, key=lambda r: (r.start, -r.end))

@@ -53,8 +53,10 @@ class VocabularyRuler:
         for r in find_rule_matches(doc.text):
             overlapping = [m for m in matches if m[0] < r.end and r.start < m[1]]
             # "Amazon CodeGuru": a product name wins over the bare vendor name inside it
-            if r.type == "Service" and overlapping and all(
-                    m[2] == "Company" and r.start <= m[0] and m[1] <= r.end for m in overlapping):
+            # "JAWS-UG コンテナ支部 #27": a numbered event wins over the group or series inside it
+            if overlapping and all(r.start <= m[0] and m[1] <= r.end for m in overlapping) and (
+                    (r.type == "Service" and all(m[2] == "Company" for m in overlapping))
+                    or (r.rule == "event-number" and all(m[2] in ("Company", "Event") for m in overlapping))):
                 matches = [m for m in matches if m not in overlapping]
                 overlapping = []
             if not overlapping:
