@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from graphbuild.normalize import fold
+from graphbuild.rules import COMPANY_FORM
 from graphbuild.vocabulary import Vocabulary
 from graphbuild.vocabulary_ruler import FUZZY_PREFIX, RULE_PREFIX
 
@@ -23,11 +24,12 @@ KEY_PREFIX = {"Service": "svc", "Company": "org", "Technology": "tech", "Event":
 # rules already find.
 NER_TYPES = {"Person": "Person", "Conference": "Event"}
 SPEAKER_CONTEXT = re.compile(r"Architect|Engineer|Developer|CTO|CEO|Manager|Evangelist|from |by |さん|氏|様|登壇|講演|発表")
-_COMPANY_FORMS = re.compile(r"^(株式会社|\(株\)|（株）|㈱)\s*|\s*(株式会社|\(株\)|（株）|㈱|様|さん|氏|殿|社)$")
+# legal forms and honorifics around a company name; never the 社 of a name (講談社, 新潮社)
+_COMPANY_FORMS = re.compile(r"^" + COMPANY_FORM + r"\s*|\s*(?:" + COMPANY_FORM + r"|様|さん|殿|御中)$")
 _PERSON_SUFFIX = re.compile(r"\s*(様|さん|氏|先生|くん|君)$")
 # confidence by how a mention was found
 CONFIDENCE = {"vocabulary": 0.95, "handle": 0.9, "company-form": 0.8, "event-name": 0.7,
-              "event-number": 0.7, "amazon-name": 0.5, "ner": 0.5, "fuzzy": 0.6}
+              "event-number": 0.7, "amazon-name": 0.5, "ner": 0.5, "fuzzy": 0.6, "speaker-line": 0.7}
 
 
 @dataclass(frozen=True)

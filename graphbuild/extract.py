@@ -91,6 +91,6 @@ def _handle_aliases(text: str, pairs: list) -> dict[str, str]:
     people = [(span, ref) for span, ref in pairs if ref.type == "Person"]
     for (a, ra), (b, rb) in zip(people, people[1:]):
         between = text[a.end_char:b.start_char]
-        if ra.key != rb.key and re.fullmatch(r"\s*[(（]?\s*", between) and b.text.startswith("@"):
+        if ra.key != rb.key and re.fullmatch(r"\s*(?:さん|氏|様)?\s*[(（]?\s*", between) and b.text.startswith("@"):
             alias_of[rb.key] = ra.key
     return alias_of

@@ -20,10 +20,13 @@ class RuleMatch:
 
 
 _NAME_CHARS = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff々ー・&'\.\-"
+# legal forms of Japanese organisations ("株式会社X", "X合同会社", "(株)X")
+COMPANY_FORM = r"(?:株式会社|有限会社|合同会社|合資会社|合名会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|\(株\)|（株）|㈱|\(有\)|（有）)"
 HANDLE = re.compile(r"(?<![A-Za-z0-9_.])@([A-Za-z0-9_][A-Za-z0-9_\-]{1,38}[A-Za-z0-9_])")
 # a company form and its name share a line ("...基盤\n株式会社X" is a title, then a speaker's company)
-COMPANY_PREFIXED = re.compile(r"(?:株式会社|\(株\)|（株）|㈱)[ \u3000]?([" + _NAME_CHARS + r"]{2,30})")
-COMPANY_SUFFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])([" + _NAME_CHARS + r"]{2,30}?)[ \u3000]?(?:株式会社|\(株\)|（株）|㈱)")
+# hiragana may open a name ("株式会社ぐるなび"); where the name ends is decided on the tokens (vocabulary_ruler)
+COMPANY_PREFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])" + COMPANY_FORM + r"[ \u3000]?([" + _NAME_CHARS + r"\u3040-\u309f]{2,30})")
+COMPANY_SUFFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])([" + _NAME_CHARS + r"]{1,30}?)[ \u3000]?" + COMPANY_FORM)
 CANDIDATE_SERVICE = re.compile(r"(?<![A-Za-z0-9])(?:Amazon|AWS)[ \u00a0]?((?:[A-Z][A-Za-z0-9]*|[0-9]+)(?:[ \u00a0][A-Z][A-Za-z0-9]+){0,3})")
 _EVENT_WORD = r"(?:Conf|Conference|Fest|Festival|Summit|Days?|Kaigi|Camp|Meetup|Forum|Expo|Week|Talks)"
 EVENT_DATED = re.compile(r"(?<![A-Za-z])((?:[A-Z][A-Za-z0-9.:]*[ \u00a0]){0,4}[A-Z]?[A-Za-z]*" + _EVENT_WORD
@@ -51,7 +54,7 @@ def find_rule_matches(text: str) -> list[RuleMatch]:
     for pattern in (COMPANY_PREFIXED, COMPANY_SUFFIXED):
         for m in pattern.finditer(text):
             name = m.group(1).strip("・.-")
-            if len(name) >= 2:
+            if len(name) >= 1:
                 found.append(RuleMatch(m.start(), m.end(), "Company", name, "company-form"))
     for m in CANDIDATE_SERVICE.finditer(text):
         if m.group(1).lower() not in NOT_PRODUCTS and not m.group(1).isdigit():

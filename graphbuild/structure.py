@@ -21,7 +21,9 @@ from spacy.tokens import Doc
 HEADING, ITEM, ROW, LINE, CODE, QUOTE, RULE = "heading", "item", "row", "line", "code", "quote", "rule"
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+")
-_MARK_HEADING = re.compile(r"^\s*[■□◆◇▼▽●★☆▶▷◎]\s*")
+_MARK_HEADING = re.compile(r"^\s*([■□◆◇▼▽●○★☆▶▷◎])\s*")
+# writers use ■ for the top heading and ▼ or ● under it
+_MARK_LEVEL = {"■": 2, "□": 2, "◆": 2, "◇": 3, "●": 3, "○": 3, "▼": 3, "▽": 3, "▶": 3, "▷": 3, "★": 3, "☆": 3, "◎": 3}
 _BRACKET_HEADING = re.compile(r"^\s*【[^】]{1,30}】\s*$")
 _BULLET = re.compile(r"^(\s*)(?:[・•\-*+‣◦]|\d{1,2}[.)．]|[(（]\d{1,2}[)）]|[①-⑳])\s+|^(\s*)[・•①-⑳]\s*")
 _RULE = re.compile(r"^\s*(?:[-=_*━─═～~―]\s*){3,}$")
@@ -225,10 +227,10 @@ def _layout_kinds(text: str) -> dict[int, tuple[str, int, bool]]:
             kinds[number] = (RULE, 0, False)
         elif (m := _MD_HEADING.match(line)):
             kinds[number] = (HEADING, len(m.group(1)), False)
-        elif _MARK_HEADING.match(line) and len(line.strip()) <= 60:
-            kinds[number] = (HEADING, 3, False)
+        elif (m := _MARK_HEADING.match(line)) and len(line.strip()) <= 80:
+            kinds[number] = (HEADING, _MARK_LEVEL[m.group(1)], False)
         elif _BRACKET_HEADING.match(line):
-            kinds[number] = (HEADING, 3, False)
+            kinds[number] = (HEADING, 2, False)
         elif line.strip().startswith("|") and line.strip().endswith("|"):
             header = number + 1 < len(lines) and bool(_TABLE_SEPARATOR.match(lines[number + 1]))
             kinds[number] = (ROW, 0, header)

@@ -43,9 +43,9 @@ BRACKET_LABEL = re.compile(r"^[【\[［〔]([^】\]］〕]{1,24})[】\]］〕]\s
 SESSION_CODE = re.compile(r"^(?:[A-Z]{2,5}\d{2,4}(?:-R\d?)?|[A-Z]{2,5}-\d{1,3}(?:-[A-Z0-9]{1,3})?|[A-Z]-\d{1,2})"
                           r"(?![A-Za-z0-9])\s*[:：|｜.．\-–]?\s*")
 LT_PREFIX = re.compile(r"^(?:LT|ライトニングトーク)\s*(?:#?\d{1,2}|[①-⑳])?\s*[:：.)）|｜]?\s*|^[①-⑳]\s*")
-NUMBERED = re.compile(r"^\d{1,2}[.)．]\s*")
+NUMBERED = re.compile(r"^\d{1,2}(?:[-.．]\d{1,2})*[.)．]\s*|^\d{1,2}(?:-\d{1,2})+\s+")
 TRACK_PREFIX = re.compile(r"^[^\s:：]{1,12}(?:トラック|Track|会場|ルーム|Room)\s*[:：]\s*", re.IGNORECASE)
-SPEAKER_LABEL = re.compile(r"^\s*(?:\*\*)?\s*(?:登壇者?|スピーカー|講演者|発表者|講師|ゲスト|Speakers?|Presenters?|Presented by|By)"
+SPEAKER_LABEL = re.compile(r"^\s*(?:\*\*)?\s*(?:登壇者?|スピーカー|講演者|発表者|講師|ゲストスピーカー|ゲスト|Guest Speakers?|Guests?|Speakers?|Presenters?|Presented by|By)"
                            r"\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?", re.IGNORECASE)
 SPEAKER_CUE = re.compile(r"@[A-Za-z0-9_]|さん|氏|様|登壇|Speaker|スピーカー|発表")
 HANDLE_LINE = re.compile(r"^@[A-Za-z0-9_\-]+\s*(様|さん|氏)?\s*$")
@@ -152,7 +152,7 @@ class TalkDetector:
         for c in candidates:
             c.score = self.scorer.probability(c.features)
         chosen = self.select([c for c in candidates if c.score >= self.scorer.threshold or _marked(c)], text)
-        return self.sections(chosen, blocks, text)
+        return self.sections(chosen, blocks, text, _offsets(doc, {"Person"}), _offsets(doc, {"Company"}))
 
     # --- candidates and their features -------------------------------------------------
 
@@ -282,6 +282,16 @@ class TalkDetector:
                 break
         return found
 
+    def _guest_line(self, text: str, block: Block, people, orgs) -> bool:
+        """A line inside a talk that names a speaker of it ("▼ゲスト：株式会社X CTO Y 氏")."""
+        content = block.content(text)
+        if len(content) > 90 or "。" in content:
+            return False
+        if SPEAKER_LABEL.match(content):
+            return True
+        named = _has(people, block.start, block.end)
+        return named and bool(HONORIFIC.search(content) or ROLE_WORDS.search(content)) and _has(orgs, block.start, block.end)
+
     def _context_features(self, c: Candidate, text: str, blocks: list[Block], parents: list[Block],
                           products, events, people, orgs, doc_format: str, slotted: bool) -> None:
         title = text[c.start:c.end]
@@ -375,7 +385,7 @@ class TalkDetector:
                 keep[keep.index(twin)] = c
         return sorted(keep, key=lambda c: c.block)
 
-    def sections(self, chosen: list[Candidate], blocks: list[Block], text: str) -> list[Talk]:
+    def sections(self, chosen: list[Candidate], blocks: list[Block], text: str, people, orgs) -> list[Talk]:
         talks = []
         starts = sorted({c.first_block for c in chosen})
         for c in chosen:
@@ -390,11 +400,15 @@ class TalkDetector:
                 if c.kind == ITEM and b.kind == ITEM and b.level <= blocks[c.block].level:
                     break
                 end_block = j
+                if b.kind in (HEADING, LINE) and (b.start, b.end) not in c.speakers and \
+                        self._guest_line(text, b, people, orgs):
+                    c.speakers.append((b.start, b.end))
             section = (blocks[c.first_block].start, blocks[end_block].end)
             talks.append(Talk((c.start, c.end), c.line, section, tuple(c.speakers), c.score))
         return talks
 
     def set_annotations(self, doc: Doc, talks: list[Talk]) -> None:
+        add_speaker_names(doc, [s for talk in talks for s in talk.speakers])
         groups: dict[str, list[Span]] = {TALKS_KEY: [], SECTIONS_KEY: [], SPEAKERS_KEY: [], LINES_KEY: []}
         for n, talk in enumerate(talks):
             label = f"talk{n}"
@@ -410,6 +424,40 @@ class TalkDetector:
         for key, spans in groups.items():
             doc.spans[key] = spans
         doc._.graphbuild_talk_records = talks
+
+
+SPEAKER_RULE = "rule:speaker-line|"
+JA_NAME = re.compile(r"(?:^|(?<=[\s\u3000:：/／(（、,]))([\u4e00-\u9fff々]{1,4}(?:[ \u3000]?[\u4e00-\u9fff々\u3040-\u309f\u30a1-\u30fa]{1,4})?)"
+                     r"(?=[ \u3000]*(?:さん|氏|様|先生)|[ \u3000]*[(（]|\s*$)")
+EN_NAME = re.compile(r"(?:^|(?<=[\s:：/／(（、,]))([A-Z][a-z]+(?:[ ](?:[A-Z]\.|[A-Z][a-zA-Z'\-]+)){1,2})(?=\s*[,，(（/／]|\s*$|\s+(?:さん|氏))")
+NOT_NAMES = re.compile(r"部|課|室|長|役|員|代表|社長|会長|担当|事業|本部|開発|技術|運営|司会|株式会社|合同会社|Principal|Senior|Solutions?|"
+                       r"Architect|Manager|Engineer|Developer|Specialist|Product|Director|Chief|Officer|Head|Lead|Amazon|AWS")
+
+
+def add_speaker_names(doc: Doc, speakers: list[tuple[int, int]]) -> None:
+    """Names on speaker lines that no other stage found ("登壇：株式会社X 部長 田所 健一 氏",
+    "Speaker: Jane Doe, Principal SA, AWS") become Person mentions."""
+    text = doc.text
+    mentions = [s for s in doc.spans.get(MENTIONS_KEY, []) if not s.kb_id_.startswith(SPEAKER_RULE)]
+    taken = [(s.start_char, s.end_char) for s in list(mentions) + list(doc.ents)]
+    added = []
+    for start, end in speakers:
+        line = text[start:end]
+        label = SPEAKER_LABEL.match(line)
+        offset = start + (label.end() if label else 0)
+        body = text[offset:end]
+        for pattern in (JA_NAME, EN_NAME):
+            for m in pattern.finditer(body):
+                a, b = offset + m.start(1), offset + m.end(1)
+                name = m.group(1)
+                if NOT_NAMES.search(name) or any(x < b and a < y for x, y in taken) or len(fold(name)) < 2:
+                    continue
+                span = doc.char_span(a, b, label="Person", kb_id=SPEAKER_RULE + " ".join(name.split()),
+                                     alignment_mode="expand")
+                if span is not None:
+                    added.append(span)
+                    taken.append((a, b))
+    doc.spans[MENTIONS_KEY] = sorted(mentions + added, key=lambda s: s.start_char)
 
 
 def parse_title(text: str, start: int, end: int) -> tuple[int, int, dict[str, float], tuple[int, int] | None]:

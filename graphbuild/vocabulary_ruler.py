@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from graphbuild.rules import find_rule_matches
+from graphbuild.rules import COMPANY_FORM, RuleMatch, find_rule_matches
 from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
 MENTIONS_KEY = "graphbuild_mentions"
@@ -49,8 +49,13 @@ class VocabularyRuler:
 
     def match(self, doc: Doc) -> list[tuple[int, int, str, str]]:
         """(start_char, end_char, type, kb_id) of every match; vocabulary first, rules fill gaps."""
-        matches = [(m.start, m.end, m.term.type, m.term.id) for m in self.vocabulary.find(doc.text)]
+        matches = [_with_company_form(doc.text, (m.start, m.end, m.term.type, m.term.id))
+                   for m in self.vocabulary.find(doc.text)]
         for r in find_rule_matches(doc.text):
+            if r.rule == "company-form":
+                r = company_on_tokens(doc, r)
+                if r is None:
+                    continue
             overlapping = [m for m in matches if m[0] < r.end and r.start < m[1]]
             # "Amazon CodeGuru": a product name wins over the bare vendor name inside it
             # "JAWS-UG コンテナ支部 #27": a numbered event wins over the group or series inside it
@@ -79,6 +84,64 @@ class VocabularyRuler:
         ours = filter_spans(spans)
         theirs = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in ours)]
         doc.set_ents(sorted(ours + theirs, key=lambda s: s.start), default="outside")
+
+
+_FORM_AFTER = re.compile(r"[ \u3000]?" + COMPANY_FORM)
+_FORM_BEFORE = re.compile(COMPANY_FORM + r"[ \u3000]?$")
+
+
+def _with_company_form(text: str, match: tuple[int, int, str, str]) -> tuple[int, int, str, str]:
+    """A known company written with its legal form ("アマゾン ウェブ サービス ジャパン合同会社"): the form is part of the mention."""
+    start, end, type_, term = match
+    if type_ != "Company":
+        return match
+    after = _FORM_AFTER.match(text, end)
+    before = _FORM_BEFORE.search(text, max(0, start - 12), start)
+    return (before.start() if before else start, after.end() if after else end, type_, term)
+
+
+_NAME_POS = {"PROPN", "NOUN", "NUM", "X"}
+_NAME_JOINERS = {"・", "&", "-", ".", "＆"}
+
+
+def company_on_tokens(doc: Doc, match: RuleMatch) -> RuleMatch | None:
+    """Where "株式会社X" / "X株式会社" begins and ends, from the tokens: a name is a run of nouns, so
+    "今回はさくらインターネット株式会社の" gives さくらインターネット and "株式会社ぐるなびの方" ぐるなび."""
+    text = doc.text
+    form = re.search(COMPANY_FORM, text[match.start:match.end])
+    if form is None:
+        return match
+    form_start, form_end = match.start + form.start(), match.start + form.end()
+    tokens = {t.idx: t for t in doc}
+    if form.start() == 0:  # prefixed: the name runs forward from the form
+        start = end = form_end
+        while end < len(text) and text[end] in " \u3000" and end == form_end:
+            end += 1
+            start = end
+        token = next((t for t in doc if t.idx <= end < t.idx + len(t)), None)
+        while token is not None and (token.pos_ in _NAME_POS or token.text in _NAME_JOINERS) and token.idx >= start:
+            end = token.idx + len(token.text)
+            token = token.nbor(1) if token.i + 1 < len(doc) and not token.whitespace_ else None
+        if end - start < 2 and not re.match(r"[A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff]{2}", text[start:]):
+            return None
+        name = text[start:end].strip("・.-")
+        return RuleMatch(match.start, end, "Company", name, match.rule) if name else None
+    # suffixed: the name runs back from the form, over nouns, within the line
+    start = form_start
+    while start > 0 and text[start - 1] in " \u3000":
+        start -= 1
+    name_end = start
+    token = next((t for t in doc if t.idx < start <= t.idx + len(t)), None)
+    while token is not None and (token.pos_ in _NAME_POS or token.text in _NAME_JOINERS) and "\n" not in token.text:
+        start = token.idx
+        if token.i == 0 or doc[token.i - 1].whitespace_:
+            break
+        token = doc[token.i - 1]
+    start = min(start, match.start)  # never shorter than the pattern's own name
+    name = text[start:name_end].strip("・.- \u3000")
+    if not name:
+        return None
+    return RuleMatch(start, form_end, "Company", name, match.rule)
 
 
 def _in_dictionary(doc: Doc, start: int, end: int) -> bool:
