@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Span, Token
 
 from graphbuild.entities import EntityRef, collect_mentions, make_ref, slug
 from graphbuild.normalize import fold, sentence_bounds
+from graphbuild.scorer import LinearScorer
 from graphbuild.sentence_analysis import SentenceAnalyser, window
 from graphbuild.structure import split_lines
 from graphbuild.talks import LINES_KEY, SECTIONS_KEY, SPEAKERS_KEY, TALKS_KEY, talk_title
@@ -57,15 +58,82 @@ class FoundRelation:
     confidence: float
 
 
+@dataclass
+class UseCandidate:
+    """A (company, service or technology) pair with the evidence and features of every sentence that pairs them."""
+
+    subject: EntityRef
+    object: EntityRef
+    start: int
+    end: int
+    method: str
+    features: dict[str, float]
+
+    def add(self, method: str, features: dict[str, float]) -> None:
+        f = self.features
+        f[f"via_{method}"] = 1.0
+        f["sentences"] = f.get("sentences", 0.0) + 1.0
+        for name, value in features.items():
+            if name in ALL_OF:  # a rejection counts only when every sentence says so
+                f[f"all_{name}"] = min(f.get(f"all_{name}", 1.0), value)
+            f[f"any_{name}"] = max(f.get(f"any_{name}", 0.0), value)
+        for name in ALL_OF:
+            if name not in features:
+                f[f"all_{name}"] = 0.0
+        f["many_sentences"] = float(f["sentences"] >= 2)
+
+
+ALL_OF = ("negated", "moved_from", "rejected", "planned", "considered", "negated_by_parse")
+MOVED_FROM = re.compile(r"^\s*(?:から|より)")
+MOVE_WORDS = re.compile(r"移行|移し|移っ|乗り換え|置き換え|脱却|リプレース|卒業|やめ|捨て|廃止|撤退|切り替え")
+REJECTED = re.compile(r"^\s*(?:は|も|を)?\s*(?:ではなく|じゃなく|ではない|の代わりに|は使わず|を使わず|不採用|見送|採用しな|選ばな|使わな|使っていな|でなく)")
+PLANNED = re.compile(r"予定|検討中|今後|将来|したい|してみたい|計画|ロードマップ|つもり|来年|いずれ")
+CONSIDERED = re.compile(r"検討|比較|候補|評価した|迷っ|悩ん")
+USED_NOW = re.compile(r"本番|運用して|使って(?:い|お)|利用して|動かして|導入し|採用し|移行し|構築し|載せ|稼働|使い始め|入れ")
+
+
+def _sentence_features(sentence: str, cued: bool, first_person: bool, companies: int) -> dict[str, float]:
+    f = {}
+    if cued:
+        f["use_cue"] = 1.0
+    if USED_NOW.search(sentence):
+        f["used_now"] = 1.0
+    if PLANNED.search(sentence):
+        f["planned"] = 1.0
+    if CONSIDERED.search(sentence):
+        f["considered"] = 1.0
+    if first_person:
+        f["first_person"] = 1.0
+    if companies > 1:
+        f["several_companies"] = 1.0
+    if _is_bullet(sentence):
+        f["bullet"] = 1.0
+    return f
+
+
+def _object_features(text: str, span: Span, mentions, sentence: tuple[int, int]) -> dict[str, float]:
+    f = {}
+    after = text[span.end_char:span.end_char + 16]
+    if _negated(text, span, mentions):
+        f["negated"] = 1.0
+    if REJECTED.match(after):
+        f["rejected"] = 1.0
+    if MOVED_FROM.match(after) and MOVE_WORDS.search(text[sentence[0]:sentence[1]]):
+        f["moved_from"] = 1.0
+    return f
+
+
 if not Doc.has_extension("graphbuild_relations"):
     Doc.set_extension("graphbuild_relations", default=None)
 
 
 @Language.factory("graphbuild_relations", assigns=["doc._.graphbuild_relations"], requires=["doc.spans"],
-                  default_config={"vocabulary_path": None, "parse_stages": ["tok2vec", "parser", "morphologizer"]})
+                  default_config={"vocabulary_path": None, "parse_stages": ["tok2vec", "parser", "morphologizer"],
+                                  "uses_model_path": None})
 def make_relation_extractor(nlp: Language, name: str, vocabulary_path: str | None,
-                            parse_stages: list[str]) -> "RelationExtractor":
-    return RelationExtractor(Vocabulary.load(vocabulary_path or DEFAULT_PATH), SentenceAnalyser(nlp, parse_stages))
+                            parse_stages: list[str], uses_model_path: str | None) -> "RelationExtractor":
+    return RelationExtractor(Vocabulary.load(vocabulary_path or DEFAULT_PATH), SentenceAnalyser(nlp, parse_stages),
+                             LinearScorer.load("uses", uses_model_path))
 
 
 class RelationExtractor:
@@ -75,15 +143,22 @@ class RelationExtractor:
     `parser` parses just those sentences.
     """
 
-    def __init__(self, vocabulary: Vocabulary, parser: SentenceAnalyser | None = None) -> None:
+    def __init__(self, vocabulary: Vocabulary, parser: SentenceAnalyser | None = None,
+                 uses_scorer: LinearScorer | None = None) -> None:
         self.vocabulary = vocabulary
         self.parser = parser
+        self.uses_scorer = uses_scorer or LinearScorer.load("uses")
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.graphbuild_relations = self.match(doc)
         return doc
 
     def match(self, doc: Doc) -> list[FoundRelation]:
+        mentions, talks, found, author_orgs = self.prepare(doc)
+        return found + self._uses(doc, mentions, author_orgs, talks, found)
+
+    def prepare(self, doc: Doc):
+        """Everything but `uses`: (mentions, talks, relations found, the writer's companies)."""
         mentions = collect_mentions(doc, self.vocabulary)
         talks = talk_refs(doc)
         found: list[FoundRelation] = []
@@ -95,9 +170,7 @@ class RelationExtractor:
         found += self._talk_relations(doc, talks, mentions, events)
         authors = self._authors(doc, mentions)
         found += authors
-        author_orgs = [r.o for r in authors if r.o.type == "Company"]
-        found += self._uses(doc, mentions, author_orgs, talks, found)
-        return found
+        return mentions, talks, found, [r.o for r in authors if r.o.type == "Company"]
 
     def _reported_events(self, doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[tuple[Span, EntityRef]]:
         """Events the post reports on: named in its title, in a heading, or next to 参加/開催/..."""
@@ -185,66 +258,104 @@ class RelationExtractor:
 
     def _uses(self, doc: Doc, mentions: list[tuple[Span, EntityRef]], author_orgs: list[EntityRef],
               talks: list[tuple[Span, EntityRef]], talk_found: list[FoundRelation]) -> list[FoundRelation]:
-        """Company -> service/technology where a sentence, a case-study block or a company's own talk says so."""
-        found: list[FoundRelation] = []
+        """Company -> service/technology pairs the `uses` scorer accepts (see `use_candidates`)."""
+        found = []
+        for candidate in self.use_candidates(doc, mentions, author_orgs, talks, talk_found):
+            p = self.uses_scorer.probability(candidate.features)
+            if p >= self.uses_scorer.threshold:
+                found.append(FoundRelation(candidate.subject, "uses", candidate.object, candidate.start, candidate.end,
+                                           candidate.method, round(p, 3)))
+        return found
+
+    def use_candidates(self, doc: Doc, mentions: list[tuple[Span, EntityRef]], author_orgs: list[EntityRef],
+                       talks: list[tuple[Span, EntityRef]], talk_found: list[FoundRelation]) -> list["UseCandidate"]:
+        """Every (company, service or technology) pair a sentence could be saying is used, with its features.
+
+        A pair comes from a sentence naming both with a use cue, a case-study block headed by the
+        company, a talk the company gives, or the writer's own company; its features say how, and
+        what the sentence says around the object (a use cue, a move away from it, a rejection, a plan)."""
         text = doc.text
         sections = _talk_sections(doc, talks)
         talk_starts = [start for start, _, _ in sections]
-        # A talk whose title opens with its company ("DeNA の ...") is about that company's own systems.
-        presenters = {r.s.key: r.o for r in talk_found
-                      if r.p == "presentedBy" and r.method == "title" and not _is_aws(r.o)}
+        owners = {r.s.key: r.o for r in talk_found if r.p == "presentedBy" and r.method == "title" and not _is_aws(r.o)}
+        presenters: dict[str, list[EntityRef]] = {}
+        aws_talks = set()
+        for r in talk_found:
+            if r.p == "presentedBy" and r.o.type == "Company":
+                if _is_aws(r.o) or r.o.key in AWS_ITSELF:
+                    aws_talks.add(r.s.key)
+                elif r.o not in presenters.setdefault(r.s.key, []):
+                    presenters[r.s.key].append(r.o)
         blocks = _company_blocks(doc, mentions, talk_starts) + _topic_blocks(doc, mentions)
-        owned_talks = []
+        owned_talks, presented = [], []
         for start, end, talk in sections:
-            owner = presenters.get(talk.key)
+            owner = owners.get(talk.key)
             if owner is not None:
                 owned_talks.append(((start, end), owner))
                 if CASE_STUDY_TITLE.search(talk.name):
                     blocks.append(((start, end), owner))
-        # A prose sentence just after one that says 弊社/私たち, in the same paragraph, keeps that subject.
+            for company in presenters.get(talk.key, []):
+                presented.append(((start, end), company, talk))
+        code = [(b.start, b.end) for b in (doc._.graphbuild_blocks or []) if b.kind == "code"]
+        candidates: dict[tuple[str, str], UseCandidate] = {}
         we_paragraph, we_index = -1, -10
         for index, (start, end) in enumerate(sentence_bounds(text)):
             sentence = text[start:end]
             paragraph = text.rfind("\n\n", 0, start)
             carried = (we_paragraph == paragraph and index - we_index <= CARRY_SENTENCES
                        and not _is_bullet(sentence) and not FIRST_PERSON.search(sentence))
-            if FIRST_PERSON.search(sentence):
+            first_person = bool(FIRST_PERSON.search(sentence))
+            if first_person:
                 we_paragraph, we_index = paragraph, index
             inside = _starting_in(mentions, start, end)
-            objects = [(s, r) for s, r in inside if r.type in ("Service", "Technology")]
+            objects = [(s, r) for s, r in inside if r.type in ("Service", "Technology")
+                       and not any(a <= s.start_char < b for a, b in code)]
             if not objects:
                 continue
             company_spans = [(s, r) for s, r in inside if r.type == "Company" and not _is_aws(r)]
-            block_owner = next((owner for (bs, be), owner in blocks if bs <= start < be), None)
-            talk_owner = next((owner for (bs, be), owner in owned_talks if bs <= start < be), None)
             cued = any(c in sentence for c in USE_CUES)
-            if company_spans and cued:
-                subjects, method, confidence = [r for _, r in company_spans], "sentence", 0.7
-            elif block_owner is not None:
-                subjects, method, confidence = [block_owner], "case-study", 0.6
-            elif talk_owner is not None and cued:
-                subjects, method, confidence = [talk_owner], "own-talk", 0.55
-            elif author_orgs and cued and (FIRST_PERSON.search(sentence) or start < _intro_end(text)):
-                subjects, method, confidence = author_orgs, "first-person", 0.6
-            elif author_orgs and carried:
-                subjects, method, confidence = author_orgs, "first-person-paragraph", 0.5
-            else:
+            sources: list[tuple[EntityRef, str]] = []
+            if company_spans:
+                sources += [(r, "sentence" if cued else "sentence-uncued") for _, r in company_spans]
+            sources += [(owner, "case-study") for (bs, be), owner in blocks if bs <= start < be]
+            sources += [(owner, "own-talk") for (bs, be), owner in owned_talks if bs <= start < be]
+            for (bs, be), company, talk in presented:
+                if bs <= start < be:
+                    sources.append((company, "presenter-aws" if talk.key in aws_talks else "presenter"))
+            for org in author_orgs:
+                if cued and (first_person or start < _intro_end(text)):
+                    sources.append((org, "first-person"))
+                elif carried:
+                    sources.append((org, "first-person-paragraph"))
+                else:
+                    sources.append((org, "writer"))
+            if not sources:
                 continue
+            shared = _sentence_features(sentence, cued, first_person, len(company_spans))
             for span, obj in objects:
-                if _negated(text, span, mentions):
-                    continue
-                parsed = self._parsed(text, (start, end), [span] + [s for s, _ in company_spans])
-                if parsed[0] is not None and _negated_by_parse(parsed[0]):
-                    continue
-                if method == "sentence" and parsed[0] is not None and _done_by_someone_else(
-                        parsed[0], [s for s in parsed[1:] if s is not None]):
-                    continue
-                if method == "first-person-paragraph" and parsed[0] is not None and not _used_by_its_verb(parsed[0]):
-                    continue
-                for subject in subjects:
-                    found.append(FoundRelation(subject, "uses", obj, start, end, method, confidence))
-        return found
-
+                features = dict(shared)
+                features.update(_object_features(text, span, mentions, (start, end)))
+                if obj.type == "Technology":
+                    features["object_technology"] = 1.0
+                parse_methods = {m for _, m in sources} & {"sentence", "first-person", "first-person-paragraph"}
+                if parse_methods and not features.get("negated"):
+                    parsed = self._parsed(text, (start, end), [span] + [s for s, _ in company_spans])
+                    if parsed[0] is not None:
+                        if _negated_by_parse(parsed[0]):
+                            features["negated_by_parse"] = 1.0
+                        if company_spans and _done_by_someone_else(parsed[0], [s for s in parsed[1:] if s is not None]):
+                            features["someone_else"] = 1.0
+                        if _used_by_its_verb(parsed[0]):
+                            features["use_verb"] = 1.0
+                for subject, method in sources:
+                    if subject.key == obj.key:
+                        continue
+                    key = (subject.key, obj.key)
+                    candidate = candidates.get(key)
+                    if candidate is None:
+                        candidate = candidates[key] = UseCandidate(subject, obj, start, end, method, {})
+                    candidate.add(method, features)
+        return list(candidates.values())
 
     def _parsed(self, text: str, sentence: tuple[int, int], spans: list[Span]) -> list[Span | None]:
         """`spans` (the first decides the window) in the parse of their sentence; None outside it or unparsed."""

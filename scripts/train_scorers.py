@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from graphbuild.evaluate import (Corpus, Evaluation, _keys, _similarity, evaluate,  # noqa: E402
-                                 format_evaluation, load_gold)
+                                 format_evaluation, load_gold, match_entities)
 from graphbuild.extract import extract  # noqa: E402
 from graphbuild.ingest import find_posts, read_document  # noqa: E402
 from graphbuild.nlp import load_pipeline, process_one  # noqa: E402
@@ -50,7 +50,8 @@ class Post:
     document: object
     doc: object
     gold: dict
-    talk_rows: list  # (features, label) of every talk-title candidate
+    talk_rows: list  # (features, label, weight) of every talk-title candidate
+    use_rows: list  # the same for every (company, service/technology) pair
 
 
 def talk_rows(nlp, doc, gold: dict, weight: float) -> list[tuple[dict, int, float]]:
@@ -64,6 +65,19 @@ def talk_rows(nlp, doc, gold: dict, weight: float) -> list[tuple[dict, int, floa
             continue  # kept by rule whatever the scorer says
         keys = _keys([text[c.start:c.end], text[c.line[0]:c.line[1]]], "Talk")
         rows.append((c.features, int(any(_similarity(keys, g, "Talk") for g in gold_talks)), weight))
+    return rows
+
+
+def use_rows(nlp, document, doc, gold: dict, weight: float) -> list[tuple[dict, int, float]]:
+    """Each (company, object) pair's features, labelled 1 when the gold says the company uses it."""
+    relations = nlp.get_pipe("graphbuild_relations")
+    mentions, talks, found, orgs = relations.prepare(doc)
+    mapping = match_entities(extract(document, doc), gold)
+    uses = {(r["s"], r["o"]) for r in gold["relations"] if r["p"] == "uses"}
+    rows = []
+    for c in relations.use_candidates(doc, mentions, orgs, talks, found):
+        label = (mapping.get(c.subject.key), mapping.get(c.object.key)) in uses
+        rows.append((c.features, int(label), weight))
     return rows
 
 
@@ -84,14 +98,17 @@ def load_posts(nlp, corpora: list[Corpus]) -> list[Post]:
             document = read_document(path)
             doc = process_one(nlp, document)
             g = gold[path.name]
-            posts.append(Post(corpus.name, document, doc, g, talk_rows(nlp, doc, g, corpus_weight(corpus))))
+            weight = corpus_weight(corpus)
+            posts.append(Post(corpus.name, document, doc, g, talk_rows(nlp, doc, g, weight),
+                              use_rows(nlp, document, doc, g, weight)))
         print(f"read {corpus.name}", file=sys.stderr)
     return posts
 
 
-def rerun(nlp, post: Post, talk_scorer: LinearScorer):
-    """The post's extraction with the given scorer (only the stages after the NLP run again)."""
+def rerun(nlp, post: Post, talk_scorer: LinearScorer, uses_scorer: LinearScorer):
+    """The post's extraction with the given scorers (only the stages after the NLP run again)."""
     nlp.get_pipe("graphbuild_talks").scorer = talk_scorer
+    nlp.get_pipe("graphbuild_relations").uses_scorer = uses_scorer
     doc = post.doc
     for name in ("graphbuild_talks", "graphbuild_relations"):
         doc = nlp.get_pipe(name)(doc)
@@ -102,8 +119,9 @@ def cross_validate(nlp, posts: list[Post], threshold: float = 0.5) -> list[tuple
     tables: dict[str, Evaluation] = {}
     for i, post in enumerate(posts):
         others = [p for j, p in enumerate(posts) if j != i]
-        scorer = fit("talk_title", [row for p in others for row in p.talk_rows], threshold)
-        record = rerun(nlp, post, scorer)
+        talk_scorer = fit("talk_title", [row for p in others for row in p.talk_rows], threshold)
+        uses_scorer = fit("uses", [row for p in others for row in p.use_rows])
+        record = rerun(nlp, post, talk_scorer, uses_scorer)
         table = tables.setdefault(post.corpus, Evaluation())
         table.add(evaluate([record], {post.gold["doc"]: post.gold}))
     pooled = Evaluation()
@@ -124,10 +142,12 @@ def main() -> None:
             print(format_evaluation(table, heading=f"{name} (LOO)"))
             print()
         return
-    scorer = fit("talk_title", [row for p in posts for row in p.talk_rows], args.threshold)
-    (MODELS / "talk_title.json").write_text(scorer.to_json(), encoding="utf-8")
-    print(f"wrote {MODELS / 'talk_title.json'} ({len(scorer.weights)} features, "
-          f"{sum(len(p.talk_rows) for p in posts)} candidates)")
+    for name, rows, threshold in (("talk_title", [r for p in posts for r in p.talk_rows], args.threshold),
+                                  ("uses", [r for p in posts for r in p.use_rows], 0.5)):
+        scorer = fit(name, rows, threshold)
+        (MODELS / f"{name}.json").write_text(scorer.to_json(), encoding="utf-8")
+        print(f"wrote {MODELS / (name + '.json')} ({len(scorer.weights)} features, {len(rows)} candidates, "
+              f"{sum(r[1] for r in rows)} positive)")
 
 
 if __name__ == "__main__":
