@@ -146,7 +146,7 @@ def evaluate(gold_dir: Path, errors: bool, paths: tuple[Path, ...]) -> None:
     from graphbuild.evaluate import evaluate as run_eval
     from graphbuild.evaluate import format_evaluation, load_gold
     from graphbuild.extract import extract as run_extract
-    from graphbuild.ingest import find_posts, read_document
+    from graphbuild.ingest import list_posts, read_posts
     from graphbuild.nlp import load_pipeline, process_one
     from tqdm import tqdm
 
@@ -154,9 +154,9 @@ def evaluate(gold_dir: Path, errors: bool, paths: tuple[Path, ...]) -> None:
         gold = load_gold(gold_dir)
         nlp = load_pipeline()
         records = []
-        for path in tqdm(find_posts(paths), desc="extracting", unit="post", file=sys.stderr):
-            document = read_document(path)
-            records.append(run_extract(document, process_one(nlp, document)))
+        for path, name in tqdm(list_posts(paths), desc="extracting", unit="post", file=sys.stderr):
+            for document in read_posts(path, name):
+                records.append(run_extract(document, process_one(nlp, document)))
     except GraphbuildError as e:
         _fail(e)
     click.echo(format_evaluation(run_eval(records, gold), errors=errors))

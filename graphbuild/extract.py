@@ -8,7 +8,8 @@ from bisect import bisect_right
 from spacy.tokens import Doc
 
 from graphbuild.entities import EntityRef, collect_mentions
-from graphbuild.ingest import Document
+from graphbuild.event_details import find_event_details
+from graphbuild.ingest import Document, source_path
 from graphbuild.normalize import sentence_bounds
 from graphbuild.records import Entity, Evidence, Extraction, Mention, Relation
 from graphbuild.relations import FoundRelation, talk_refs
@@ -51,8 +52,11 @@ def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) 
         for key, ref in sorted(refs.items()))
     authors = [r.o for r in relations if r.p == "authoredBy"]
     author = next((refs[k].name for k in authors if k in refs and refs[k].type == "Person"), None)
+    events = find_event_details(document.text, [(m.evidence.start, m.evidence.end, m.entity) for m in mentions
+                                                if refs[m.entity].type == "Event"])
     return Extraction(document.id, document.name, document.source, document.title, len(document.text),
-                      entities, tuple(mentions), relations, author)
+                      entities, tuple(mentions), relations, author,
+                      metadata=document.metadata, source_path=source_path(document), events=events)
 
 
 def _relations(found: list[FoundRelation], alias_of: dict[str, str], evidence) -> tuple[Relation, ...]:
