@@ -84,7 +84,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
         live = None
     if jobs is None:
         # worker processes pay off when there are posts to share out, not for a rebuild of one
-        jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(named_files, cache))
+        jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(named_files, cache, default_jobs()))
     report = BuildReport(out)
     keys: list[str] = []
     started = time.perf_counter()
@@ -232,13 +232,16 @@ def _unchanged(live: LiveGraph, document: Document, cache: ExtractionCache, out:
             and (out / "extractions" / extraction_file_name(document.name)).exists())
 
 
-def _count_misses(files: list[tuple[Path, str]], cache: ExtractionCache) -> int:
+def _count_misses(files: list[tuple[Path, str]], cache: ExtractionCache, enough: int) -> int:
+    """How many posts miss the cache, counted up to `enough` (reading a page is not free)."""
     misses = 0
     for path, name in files:
         try:
             misses += sum(not cache.path(cache.key(d), "nt").exists() for d in read_posts(path, name))
         except GraphbuildError:
             pass  # reported when the build reads it
+        if misses >= enough:
+            break
     return misses
 
 

@@ -197,10 +197,12 @@ def read_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
         yield from read_posts(path, name)
 
 
-def document_from_text(text: str, name: str = "text", source: str = "<string>") -> Document:
+def document_from_text(text: str, name: str = "text", source: str = "<string>", format: str = "text",
+                       metadata: Metadata | None = None) -> Document:
     """Make a `Document` from a string, for tests and notebooks."""
     text = clean_text(text)
-    return Document(id=document_id(text), name=name, title=first_line(text), source=source, text=text)
+    return Document(id=document_id(text), name=name, title=first_line(text), source=source, text=text,
+                    format=format, metadata=metadata or Metadata())
 
 
 def document_id(text: str) -> str:

@@ -23,10 +23,22 @@ def test_japanese_full_date_and_city():
         EventDetails("evt:jaws-days-2024", "2024-03-02", "2024-03-02", "池袋"),)
 
 
-def test_month_day_range_with_weekdays_and_kaijo_line():
-    text = "AWS Summit Japan 2025\n6月25日(水)〜26日(木)\n会場: 幕張メッセ 国際展示場"
+def test_information_lines_after_the_mention():
+    text = "**AWS Summit Japan 2025** に参加しました。\n\n## 概要\n\n- 日時：6月25日(水)〜26日(木)\n- 会場：幕張メッセ 国際展示場"
     assert details(text, "AWS Summit Japan 2025", "evt:aws-summit-japan-2025") == (
         EventDetails("evt:aws-summit-japan-2025", "2025-06-25", "2025-06-26", "幕張メッセ 国際展示場"),)
+
+
+def test_a_date_and_place_belong_to_the_event_named_after_them():
+    text = "2025/1/18(土)に宇都宮で開催された 北関東クラウド勉強会 #21「re:Invent 2024 re:Cap」 に参加しました。"
+    a, b = text.index("北関東クラウド勉強会 #21"), text.index("re:Invent 2024")
+    found = find_event_details(text, [(a, a + 15, "evt:北関東クラウド勉強会 #21"), (b, b + 14, "evt:aws-reinvent-2024")])
+    assert found == (EventDetails("evt:北関東クラウド勉強会 #21", "2025-01-18", "2025-01-18", "宇都宮"),)
+
+
+def test_a_series_without_year_or_number_has_no_single_date():
+    text = "2024年5月25日に目黒で開催された JAWS-UG の勉強会に行きました。"
+    assert details(text, "JAWS-UG", "evt:jaws-ug") == ()
 
 
 def test_nothing_said_nothing_found():
