@@ -24,6 +24,9 @@ from graphbuild.post_metadata import Metadata, clean_names, clean_tags, iso_date
 
 _YAML = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TOML = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
+# front matter starts with a field ("title: ...", "title = ...", "[params]"); anything else is prose
+_KEY_LINE = {"YAML": re.compile(r"^[A-Za-z_][\w-]*\s*:(\s|$)"),
+             "TOML": re.compile(r"^(?:[A-Za-z_][\w-]*\s*=|\[)")}
 # in order of preference: the first field present wins
 _DATE_FIELDS = ("date", "published_at", "publishDate", "published", "pubDate", "created_at", "created",
                 "updated_at", "lastmod", "updated")
@@ -51,11 +54,11 @@ def split_front_matter(text: str, source: str = "<string>") -> FrontMatter | Non
         if not match:
             continue
         block = match.group(1) or ""
+        if not _KEY_LINE[kind].match(next((line for line in block.splitlines() if line.strip()), "")):
+            return None  # a horizontal rule at the top of the post, then prose
         try:
             fields = parse(block)
         except (yaml.YAMLError, tomllib.TOMLDecodeError) as e:
-            if kind == "YAML" and ":" not in block:
-                return None  # two horizontal rules, not front matter
             raise InputError(source, f"has {kind} front matter that cannot be read ({_first_line(e)})") from e
         if not isinstance(fields, dict):
             return None

@@ -65,3 +65,8 @@ def test_broken_front_matter_names_the_file(tmp_path):
     (tmp_path / "broken.md").write_text('---\ntitle: "unclosed\ntags: [a, b\n---\n' + BODY, encoding="utf-8")
     with pytest.raises(InputError, match="broken.md.*front matter"):
         read_document(tmp_path / "broken.md")
+
+
+def test_prose_between_rules_with_a_colon_stays_prose():
+    text = "---\n時刻: 10:00 から開始しました\n---\n本文\n"
+    assert split_front_matter(text) is None
