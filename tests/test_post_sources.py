@@ -108,6 +108,9 @@ def test_services_by_year_counts_posts_per_year(nlp, tmp_path):
         'content="2024-07-01T09:00:00+09:00"></head><body><article><p>Amazon ECS のタスク定義を整理しました。</p>'
         "</article></body></html>", encoding="utf-8")
     (corpus / "undated.md").write_text("# 日付のない記事\n\nAmazon S3 の話です。\n", encoding="utf-8")
+    (corpus / "event-dated.md").write_text("# JAWS DAYS 2021 参加レポート\n\n2021年3月20日にオンラインで開催された "
+                                           "JAWS DAYS 2021 に参加しました。AWS Fargate の話を聞きました。\n",
+                                           encoding="utf-8")  # no date of its own: the event's year
     out = tmp_path / "out"
     build([corpus], out, nlp=nlp, progress=False)
     result = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), str(QUERIES / "services-by-year.rq"),
@@ -115,7 +118,7 @@ def test_services_by_year_counts_posts_per_year(nlp, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     short = {(int(r["year"]), r["service"].replace("Amazon ", "").replace("AWS ", "")): int(r["posts"]) for r in rows}
-    assert short == {(2019, "Lambda"): 2, (2019, "DynamoDB"): 1,
+    assert short == {(2019, "Lambda"): 2, (2019, "DynamoDB"): 1, (2021, "Fargate"): 1,
                      (2024, "Elastic Container Service"): 2, (2024, "Lambda"): 1, (2024, "DynamoDB"): 1}
 
 
