@@ -32,7 +32,7 @@ class ExportEntry:
     slug: str
     title: str
     text: str
-    format: str  # "html" when the body was HTML, else "text"
+    format: str  # "html" when the body was HTML, "markdown" when the export says so, else "text"
     metadata: Metadata
 
 
@@ -115,7 +115,9 @@ def _read_mt(text: str, source: str) -> list[ExportEntry]:
         metadata = Metadata(clean_names(header.get("AUTHOR", [])), _mt_date(first.get("DATE", "")),
                             None, None, clean_tags(header.get("CATEGORY", []) + keywords), None)
         slug = first.get("BASENAME") or first.get("TITLE") or ""
-        entries.append(_entry(slug, first.get("TITLE", ""), "\n\n".join(p for p in body_parts if p), metadata))
+        markdown = first.get("CONVERT BREAKS", "").lower().startswith("markdown")
+        entries.append(_entry(slug, first.get("TITLE", ""), "\n\n".join(p for p in body_parts if p), metadata,
+                              "markdown" if markdown else None))
     if not entries:
         raise InputError(source, "looks like a Movable Type export but no entry could be read")
     return entries
@@ -142,7 +144,10 @@ def _read_feed(text: str, source: str) -> list[ExportEntry]:
     return entries
 
 
-def _entry(slug: str, title: str, body: str, metadata: Metadata) -> ExportEntry:
+def _entry(slug: str, title: str, body: str, metadata: Metadata, markup: str | None = None) -> ExportEntry:
+    """One post of an export; its body is HTML unless `markup` says "markdown" (Movable Type's CONVERT BREAKS)."""
+    if markup == "markdown":
+        return ExportEntry(_safe_slug(slug, title), " ".join(title.split()), body.strip(), "markdown", metadata)
     is_html = bool(re.search(r"<[a-zA-Z][^>]*>", body))
     if is_html:
         tree = lxml.html.document_fromstring(f"<html><body><article>{body}</article></body></html>")

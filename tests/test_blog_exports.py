@@ -64,3 +64,24 @@ def test_an_export_cannot_pull_in_local_files(tmp_path):
     except InputError:
         return  # refusing the file is fine too
     assert all("TOP-SECRET" not in (d.text + str(d.metadata)) for d in documents)
+
+
+def test_rss_feed_and_markdown_movable_type_entries(tmp_path):
+    (tmp_path / "feed.rss").write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>ツバメ日記</title><language>ja</language>
+<item><title>S3 の整理</title><link>https://tsubame.example.jp/2024/s3-cleanup</link>
+<pubDate>Thu, 14 Mar 2024 23:30:00 +0900</pubDate><dc:creator>北村 陽菜</dc:creator>
+<category>S3</category><description>&lt;p&gt;Amazon S3 のライフサイクルを見直しました。&lt;/p&gt;</description></item>
+</channel></rss>""", encoding="utf-8")
+    [post] = read_posts(tmp_path / "feed.rss")
+    assert (post.name, post.title, post.text) == ("feed/s3-cleanup", "S3 の整理", "Amazon S3 のライフサイクルを見直しました。")
+    m = post.metadata
+    assert (m.authors, m.date, m.url, m.site, m.tags, m.language) == (
+        ("北村 陽菜",), "2024-03-14", "https://tsubame.example.jp/2024/s3-cleanup", "ツバメ日記", ("S3",), "ja")
+    (tmp_path / "blog.export.txt").write_text(
+        "AUTHOR: 大西 航\nTITLE: Markdown の記事\nBASENAME: 2023/05/01/120000\nCONVERT BREAKS: markdown\n"
+        "DATE: 05/01/2023 12:00:00 PM\n-----\nBODY:\n## 見出し\n\n- AWS Lambda を使った\n-----\n--------\n",
+        encoding="utf-8")
+    [post] = read_posts(tmp_path / "blog.export.txt")
+    assert (post.name, post.format, post.text, post.metadata.date) == (
+        "blog.export/2023-05-01-120000", "markdown", "## 見出し\n\n- AWS Lambda を使った", "2023-05-01")
