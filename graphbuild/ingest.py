@@ -79,11 +79,11 @@ def list_posts(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     named = []
     for path, name in found:
         if name in taken:
-            name = f"{name}{path.suffix}"
-            n = 1
+            base, n = f"{name}{path.suffix}", 1
+            name = base
             while name in taken:
                 n += 1
-                name = f"{name.rsplit('~', 1)[0]}~{n}"
+                name = f"{base}~{n}"
         taken.add(name)
         named.append((path, name))
     return named
