@@ -21,6 +21,7 @@ def atomic_file(path: str | os.PathLike, durable: bool = True) -> Iterator[IO[by
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new file gets what the user's umask gives
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
@@ -30,6 +31,12 @@ def atomic_file(path: str | os.PathLike, durable: bool = True) -> Iterator[IO[by
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: str | os.PathLike, data: bytes, durable: bool = True) -> None:

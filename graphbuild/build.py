@@ -27,7 +27,7 @@ from graphbuild.errors import ExtractionError, GraphbuildError, InputError
 from graphbuild.executors import default_jobs, run_extractions
 from graphbuild.graph_store import GraphStore, replace_store
 from graphbuild.html_map import most_connected, write_html
-from graphbuild.ingest import Document, find_posts, read_document
+from graphbuild.ingest import Document, extraction_file_name, list_posts, read_posts
 from graphbuild.live_graph import LiveGraph
 from graphbuild.network import add_evidence, to_networkx
 from graphbuild.records import Extraction
@@ -73,7 +73,8 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
         raise ValueError("a live graph is kept in memory; build into a store folder without one")
     paths = list(paths or []) or [SAMPLE_CORPUS]
     out = Path(out_dir)
-    files = find_posts(paths)
+    named_files = list_posts(paths)
+    files = [path for path, _ in named_files]
     if not files:
         raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found")
     cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR,
@@ -83,7 +84,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
         live = None
     if jobs is None:
         # worker processes pay off when there are posts to share out, not for a rebuild of one
-        jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(files, cache))
+        jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(named_files, cache, default_jobs()))
     report = BuildReport(out)
     keys: list[str] = []
     started = time.perf_counter()
@@ -106,7 +107,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
                 graph.add_ntriples(post.ntriples)
             else:
                 changed[name] = post
-            (staging / f"{name}.json").write_bytes(post.output_json)
+            (staging / extraction_file_name(name)).write_bytes(post.output_json)
             report.seconds["rdf"] += time.perf_counter() - t
             report.cached += cached
             bar.update()
@@ -116,10 +117,10 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             bar.update()
 
         def cache_misses() -> Iterator[Document]:
-            for path in files:
+            for path, name in named_files:
                 t = time.perf_counter()
                 try:
-                    document = read_document(path)
+                    documents = read_posts(path, name)
                 except GraphbuildError as e:
                     if strict:
                         raise
@@ -127,17 +128,19 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
                     continue
                 finally:
                     report.seconds["read"] += time.perf_counter() - t
-                if live is not None and _unchanged(live, document, cache, out):
-                    keys.append(live.posts[document.name])
-                    names.add(document.name)
-                    report.cached += 1
-                    bar.update()
-                    continue
-                post = cache.get_post(document)
-                if post is None:
-                    yield document
-                else:
-                    accept(document.name, post, cached=True)
+                bar.total += len(documents) - 1  # a blog export is many posts
+                for document in documents:
+                    if live is not None and _unchanged(live, document, cache, out):
+                        keys.append(live.posts[document.name])
+                        names.add(document.name)
+                        report.cached += 1
+                        bar.update()
+                        continue
+                    post = cache.get_post(document)
+                    if post is None:
+                        yield document
+                    else:
+                        accept(document.name, post, cached=True)
 
         staging.mkdir(parents=True, exist_ok=True)
         for document, outcome in run_extractions(cache_misses(), executor, jobs, nlp, vocabulary_path, scheduler):
@@ -205,7 +208,7 @@ def _write_outputs(report: BuildReport, graph: GraphStore | LiveGraph, staging: 
     (out / "extractions").mkdir(parents=True, exist_ok=True)
     for staged in sorted(staging.glob("*.json")):
         os.replace(staged, out / "extractions" / staged.name)
-    wanted = {f"{name}.json" for name in names}
+    wanted = {extraction_file_name(name) for name in names}
     for gone in (out / "extractions").glob("*.json"):  # posts removed from the corpus, or now unreadable
         if gone.name not in wanted:
             gone.unlink(missing_ok=True)
@@ -226,16 +229,19 @@ def _map_view(graph: GraphStore) -> tuple[nx.MultiDiGraph, int]:
 def _unchanged(live: LiveGraph, document: Document, cache: ExtractionCache, out: Path) -> bool:
     """Whether the live graph has `document` as it is now, and its extraction JSON is still in place."""
     return (live.posts.get(document.name) == cache.key(document)
-            and (out / "extractions" / f"{document.name}.json").exists())
+            and (out / "extractions" / extraction_file_name(document.name)).exists())
 
 
-def _count_misses(files: list[Path], cache: ExtractionCache) -> int:
+def _count_misses(files: list[tuple[Path, str]], cache: ExtractionCache, enough: int) -> int:
+    """How many posts miss the cache, counted up to `enough` (reading a page is not free)."""
     misses = 0
-    for path in files:
+    for path, name in files:
         try:
-            misses += not cache.path(cache.key(read_document(path)), "nt").exists()
+            misses += sum(not cache.path(cache.key(d), "nt").exists() for d in read_posts(path, name))
         except GraphbuildError:
             pass  # reported when the build reads it
+        if misses >= enough:
+            break
     return misses
 
 

@@ -1,7 +1,7 @@
 """The build cache: each post's extraction, kept under a key of its content and the pipeline.
 
 A rebuild after one post changed reprocesses only that post.  The key covers the post
-(text, name, title) and the pipeline's fingerprint: graphbuild's code, the vocabulary,
+(text, name, path, format, metadata, title) and the pipeline's fingerprint: graphbuild's code, the vocabulary,
 the spaCy and model versions and the pipeline config, so changing any of them makes
 every entry miss.  An entry is three gzip files written atomically: the extraction record,
 the post's N-Triples and its output JSON, so a cached post is added to the graph without
@@ -24,7 +24,7 @@ from pathlib import Path
 from spacy.language import Language
 
 from graphbuild.atomic_files import write_atomic
-from graphbuild.ingest import Document
+from graphbuild.ingest import Document, source_path
 from graphbuild.nlp import PIPELINE_MARK, pipeline_mark
 from graphbuild.rdf import post_ntriples
 from graphbuild.records import Extraction
@@ -33,7 +33,8 @@ from graphbuild.vocabulary import DEFAULT_PATH
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The modules whose output a cache entry holds (the record, its triples, its JSON): a change
 # to any of them makes every entry miss.  The map, the Turtle writer and the CLI are not here.
-EXTRACTION_CODE = ("ingest.py", "normalize.py", "nlp.py", "sentence_analysis.py", "vocabulary.py",
+EXTRACTION_CODE = ("ingest.py", "html_page.py", "front_matter.py", "blog_exports.py", "post_metadata.py",
+                   "event_details.py", "normalize.py", "nlp.py", "sentence_analysis.py", "vocabulary.py",
                    "vocabulary_ruler.py", "rules.py", "targeted_ner.py", "talks.py", "entities.py", "relations.py",
                    "extract.py", "records.py", "rdf.py", "namespace.py", "atomic_files.py", "cache.py", "executors.py")
 
@@ -56,7 +57,8 @@ class ExtractionCache:
 
     def key(self, document: Document) -> str:
         h = hashlib.sha256(self.fingerprint.encode())
-        for part in (document.name, document.title, document.text):
+        metadata = json.dumps(document.metadata.to_dict(), ensure_ascii=False, sort_keys=True)
+        for part in (document.name, source_path(document), document.format, metadata, document.title, document.text):
             h.update(b"\0" + part.encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 

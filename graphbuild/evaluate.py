@@ -232,14 +232,14 @@ def extract_corpus(nlp, corpus: Corpus, vocabulary=None, progress: bool = True) 
     from tqdm import tqdm
 
     from graphbuild.extract import extract
-    from graphbuild.ingest import find_posts, read_document
+    from graphbuild.ingest import list_posts, read_posts
     from graphbuild.nlp import process_one
 
     records = []
-    posts = find_posts(corpus.paths)
-    for path in tqdm(posts, desc=f"extracting {corpus.name}", unit="post", file=sys.stderr, disable=not progress):
-        document = read_document(path)
-        records.append(extract(document, process_one(nlp, document), vocabulary))
+    posts = list_posts(corpus.paths)
+    for path, name in tqdm(posts, desc=f"extracting {corpus.name}", unit="post", file=sys.stderr, disable=not progress):
+        for document in read_posts(path, name):
+            records.append(extract(document, process_one(nlp, document), vocabulary))
     return records
 
 

@@ -7,8 +7,9 @@ from bisect import bisect_right
 
 from spacy.tokens import Doc
 
-from graphbuild.entities import EntityRef, collect_mentions
-from graphbuild.ingest import Document
+from graphbuild.entities import EntityRef, collect_mentions, make_ref
+from graphbuild.event_details import find_event_details
+from graphbuild.ingest import Document, source_path
 from graphbuild.normalize import sentence_bounds
 from graphbuild.records import Entity, Evidence, Extraction, Mention, Relation
 from graphbuild.relations import FoundRelation, talk_refs
@@ -27,7 +28,8 @@ def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) 
         return Evidence(document.id, i, start, end, document.text[start:end], document.text[s_start:max(s_end, end)])
 
     pairs = collect_mentions(doc, vocabulary)
-    alias_of = _handle_aliases(document.text, pairs) | _series_aliases(pairs)
+    alias_of = _handle_aliases(document.text, pairs) | _series_aliases(pairs) | _byline_handles(
+        document.text, doc._.graphbuild_relations or [], vocabulary)
     refs: dict[str, EntityRef] = {}
     surfaces: dict[str, set[str]] = {}
     mentions = []
@@ -51,8 +53,11 @@ def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) 
         for key, ref in sorted(refs.items()))
     authors = [r.o for r in relations if r.p == "authoredBy"]
     author = next((refs[k].name for k in authors if k in refs and refs[k].type == "Person"), None)
+    events = find_event_details(document.text, [(m.evidence.start, m.evidence.end, m.entity) for m in mentions
+                                                if refs[m.entity].type == "Event"])
     return Extraction(document.id, document.name, document.source, document.title, len(document.text),
-                      entities, tuple(mentions), relations, author)
+                      entities, tuple(mentions), relations, author,
+                      metadata=document.metadata, source_path=source_path(document), events=events)
 
 
 def _relations(found: list[FoundRelation], alias_of: dict[str, str], evidence) -> tuple[Relation, ...]:
@@ -70,6 +75,21 @@ def _relations(found: list[FoundRelation], alias_of: dict[str, str], evidence) -
         out.append(Relation(s, p, o, tuple(evidence(a, b) for a, b in spans), best.method,
                             min(1.0, best.confidence + 0.05 * (len(spans) - 1))))
     return tuple(out)
+
+
+BYLINE_HANDLE = re.compile(r"\s*(?:さん|氏)?\s*[(（]\s*\[?@([A-Za-z0-9_\-]+)")
+
+
+def _byline_handles(text: str, found: list[FoundRelation], vocabulary: Vocabulary) -> dict[str, str]:
+    """"ぽんず（@ponzu_sre）" on a byline: the handle is the writer's other name."""
+    alias_of = {}
+    for rel in found:
+        if rel.p == "authoredBy" and rel.o.type == "Person":
+            m = BYLINE_HANDLE.match(text, rel.end)
+            handle = make_ref("Person", m.group(1), "handle", vocabulary=vocabulary) if m else None
+            if handle is not None and handle.key != rel.o.key:
+                alias_of[handle.key] = rel.o.key
+    return alias_of
 
 
 def _series_aliases(pairs: list) -> dict[str, str]:

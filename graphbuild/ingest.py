@@ -1,7 +1,10 @@
-"""Read posts (.txt, .md, .html) from files and folders into `Document`s.
+"""Read posts (.txt, .md, .html, blog exports) from files and folders into `Document`s.
 
 Offsets everywhere else in graphbuild refer to `Document.text`, the cleaned text
-made here, so it is built once and never changed afterwards.
+made here, so it is built once and never changed afterwards.  HTML pages become their
+article body in Markdown (`html_page`), Markdown loses its front matter (`front_matter`),
+and a blog export becomes one document per entry (`blog_exports`).  A post's name is its
+path relative to the folder given, without the suffix ("a/index"), so names never collide.
 """
 
 from __future__ import annotations
@@ -9,16 +12,21 @@ from __future__ import annotations
 import hashlib
 import re
 import stat
-from dataclasses import dataclass
-from html.parser import HTMLParser
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
 from charset_normalizer import from_bytes
 
+from graphbuild.blog_exports import export_kind, read_export
 from graphbuild.errors import InputError
+from graphbuild.front_matter import split_front_matter
+from graphbuild.html_page import read_html
+from graphbuild.post_metadata import Metadata
 
-POST_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+POST_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".xml", ".atom", ".rss")
+EXPORT_SUFFIXES = (".xml", ".atom", ".rss")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Sudachi refuses input over 49,149 bytes; stay well under it.
 MAX_CHUNK_BYTES = 40_000
 # A longer "post" is a dump: GiNZA would spend many minutes on it.
@@ -28,13 +36,19 @@ MAX_POST_BYTES = 8 * MAX_POST_CHARS
 
 @dataclass(frozen=True)
 class Document:
-    """One post: `id` is derived from the text, so the same post always has the same id."""
+    """One post: `id` is derived from the text, so the same post always has the same id.
+
+    `format` says what `text` is: "text", "markdown" (front matter removed) or "html"
+    (the article body of a page, rendered as Markdown).  `metadata` is what the post
+    says about itself (authors, date, url, site, tags, language)."""
 
     id: str
     name: str
     title: str
     source: str
     text: str
+    format: str = "text"
+    metadata: Metadata = field(default_factory=Metadata)
 
 
 def find_posts(paths: Iterable[str | Path]) -> list[Path]:
@@ -43,17 +57,60 @@ def find_posts(paths: Iterable[str | Path]) -> list[Path]:
     Anything in a folder with a post's suffix is listed, even when it cannot be read (a
     broken link, a pipe), so that `read_document` reports it rather than it vanishing.
     """
-    found: list[Path] = []
+    return [path for path, _ in list_posts(paths)]
+
+
+def list_posts(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """`find_posts` with each file's post name: its path relative to the folder given, without
+    the suffix ("a/index"); a file given by itself is named by its stem.  When two files would
+    get one name ("a/x.md" and "a/x.html"), the later keeps its suffix ("a/x.html")."""
+    found: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*"))
+            found.extend((p, PurePosixPath(*p.relative_to(path).with_suffix("").parts).as_posix())
+                         for p in sorted(path.rglob("*"))
                          if p.suffix.lower() in POST_SUFFIXES and not p.is_dir() and not _hidden(p, path))
         elif path.exists() or path.is_symlink():
-            found.append(path)
+            found.append((path, path.stem))
         else:
             raise InputError(path, "no such file or folder")
-    return found
+    taken: set[str] = set()
+    named = []
+    for path, name in found:
+        if name in taken:
+            base, n = f"{name}{path.suffix}", 1
+            name = base
+            while name in taken:
+                n += 1
+                name = f"{base}~{n}"
+        taken.add(name)
+        named.append((path, name))
+    return named
+
+
+def extraction_file_name(name: str) -> str:
+    """The file name of a post's extraction JSON: the name with "/" and characters that file
+    systems refuse written as %XX (reversible, so two names never share a file)."""
+    safe = "".join(c if c not in '%/\\:*?"<>|' and c.isprintable() else "".join(f"%{b:02X}" for b in c.encode())
+                   for c in name)
+    if safe.startswith("."):
+        safe = "%2E" + safe[1:]
+    if len(safe.encode("utf-8")) > 200:  # file names stop at 255 bytes
+        safe = safe.encode("utf-8")[:180].decode("utf-8", "ignore") + "~" + hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{safe}.json"
+
+
+def source_path(document: Document) -> str:
+    """Where the post lives relative to the folder given: "a/index.md", or "blog.xml#slug" for a
+    blog export's entry (whose `source` is "PATH#slug" and name "blog/slug"): the last parts of
+    `source`, as many as the name has."""
+    source, name, fragment = document.source.replace("\\", "/"), document.name, ""
+    base, sep, slug = source.rpartition("#")
+    if sep and name.endswith("/" + slug):
+        source, name, fragment = base, name[: -len(slug) - 1], "#" + slug
+    parts = PurePosixPath(source).parts
+    return "/".join(parts[-len(PurePosixPath(name).parts):]) + fragment
 
 
 def snapshot(paths: Iterable[str | Path]) -> dict[str, tuple[int, int]]:
@@ -73,46 +130,79 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def read_document(path: str | Path) -> Document:
-    """Read one post; raise `InputError` naming the file when it cannot be used."""
+def read_document(path: str | Path, name: str | None = None) -> Document:
+    """Read one post; raise `InputError` naming the file when it cannot be used (a blog
+    export holds many posts: read it with `read_posts`)."""
+    documents = read_posts(path, name)
+    if len(documents) != 1:
+        raise InputError(path, f"is a blog export of {len(documents)} posts; build it, or read it with read_posts")
+    return documents[0]
+
+
+def read_posts(path: str | Path, name: str | None = None) -> list[Document]:
+    """The posts of one file: one for a page or text, one per entry for a blog export.
+    `name` is the post's name (see `list_posts`; the file's stem by default)."""
     path = Path(path)
+    name = name or path.stem
+    text = decode(_read_bytes(path), path)
+    kind = export_kind(text) if path.suffix.lower() in EXPORT_SUFFIXES + (".txt",) else None
+    if kind is not None:
+        return [_document(path, f"{name}/{e.slug}", f"{path}#{e.slug}", e.title, e.text, e.format, e.metadata)
+                for e in read_export(clean_text(text), kind, str(path))]
+    if path.suffix.lower() in EXPORT_SUFFIXES and not looks_like_html(text):
+        raise InputError(path, "is not a WordPress export, Atom or RSS feed")
+    title, fmt, metadata = "", "text", Metadata()
+    if path.suffix.lower() in (".html", ".htm") or looks_like_html(text):
+        page = read_html(text)
+        title, text, fmt, metadata = page.title, page.text, "html", page.metadata
+    elif path.suffix.lower() in MARKDOWN_SUFFIXES:
+        fmt = "markdown"
+        front = split_front_matter(clean_text(text), str(path))
+        if front is not None:
+            title, text, metadata = front.title, front.text, front.metadata
+    return [_document(path, name, str(path), title, text, fmt, metadata)]
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise InputError(path, "is not a regular file (a pipe, device or socket)")
         if info.st_size > MAX_POST_BYTES:
             raise InputError(path, f"is {info.st_size:,} bytes, over the {MAX_POST_BYTES:,}-byte limit for one post")
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError as e:
         raise InputError(path, "is a broken link" if path.is_symlink() else "no longer exists") from e
     except OSError as e:
         raise InputError(path, f"cannot be read ({e.strerror or e})") from e
-    text = decode(data, path)
-    if path.suffix.lower() in (".html", ".htm") or looks_like_html(text):
-        title, text = html_to_text(text)
-    else:
-        title = ""
+
+
+def _document(path: Path, name: str, source: str, title: str, text: str, fmt: str, metadata: Metadata) -> Document:
     text = clean_text(text)
+    where = path if source == str(path) else source
     if not text.strip():
-        raise InputError(path, "contains no text")
+        raise InputError(where, "contains no text")
     if len(text) > MAX_POST_CHARS:
-        raise InputError(path, f"is {len(text):,} characters, over the {MAX_POST_CHARS:,}-character limit for one post "
-                               "(at about 2,500 characters a second it would take "
-                               f"{len(text) / 2500 / 60:.0f} minutes; split it into posts)")
-    title = title or first_line(text)
-    return Document(id=document_id(text), name=path.stem, title=title, source=str(path), text=text)
+        raise InputError(where, f"is {len(text):,} characters, over the {MAX_POST_CHARS:,}-character limit for one post "
+                                "(at about 2,500 characters a second it would take "
+                                f"{len(text) / 2500 / 60:.0f} minutes; split it into posts)")
+    title = " ".join(title.split()) or first_line(text)
+    return Document(id=document_id(text), name=name, title=title, source=source, text=text, format=fmt,
+                    metadata=metadata)
 
 
 def read_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
     """Read every post under `paths`; stops at the first unreadable one (see `build` for skipping)."""
-    for path in find_posts(paths):
-        yield read_document(path)
+    for path, name in list_posts(paths):
+        yield from read_posts(path, name)
 
 
-def document_from_text(text: str, name: str = "text", source: str = "<string>") -> Document:
+def document_from_text(text: str, name: str = "text", source: str = "<string>", format: str = "text",
+                       metadata: Metadata | None = None) -> Document:
     """Make a `Document` from a string, for tests and notebooks."""
     text = clean_text(text)
-    return Document(id=document_id(text), name=name, title=first_line(text), source=source, text=text)
+    return Document(id=document_id(text), name=name, title=first_line(text), source=source, text=text,
+                    format=format, metadata=metadata or Metadata())
 
 
 def document_id(text: str) -> str:
@@ -159,54 +249,6 @@ def first_line(text: str) -> str:
 def looks_like_html(text: str) -> bool:
     head = text[:1000].lstrip().lower()
     return head.startswith(("<!doctype html", "<html"))
-
-
-class _TextExtractor(HTMLParser):
-    """Visible text of an HTML page, one line per block element; scripts and styles dropped."""
-
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-             "header", "footer", "blockquote", "pre", "dt", "dd", "table", "ul", "ol", "title"}
-    SKIP = {"script", "style", "noscript", "template", "svg", "head"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title: list[str] = []
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "title":
-            self._in_title = True
-        elif tag in self.SKIP:
-            self._skip += 1
-        if tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        elif tag in self.SKIP and self._skip:
-            self._skip -= 1
-        if tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title.append(data)
-        elif not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> tuple[str, str]:
-    """Return (title, text) of an HTML page."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    return " ".join("".join(parser.title).split()), text
 
 
 def split_for_sudachi(text: str, max_bytes: int = MAX_CHUNK_BYTES) -> list[tuple[int, int]]:

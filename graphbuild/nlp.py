@@ -68,15 +68,6 @@ def process(nlp: Language, documents: Iterable[Document], batch_size: int = 16) 
         yield document, process_one(nlp, document, batch_size)
 
 
-def document_format(document: Document) -> str:
-    """How the post's text is marked up: "markdown", "html" (rendered as Markdown by ingest) or "text"."""
-    given = getattr(document, "format", None)
-    if given:
-        return given
-    suffix = document.source.rsplit(".", 1)[-1].lower() if "." in document.source else ""
-    return {"md": "markdown", "markdown": "markdown"}.get(suffix, "text")
-
-
 def process_one(nlp: Language, document: Document, batch_size: int = 16) -> Doc:
     pieces = [document.text[start:end] for start, end in split_for_sudachi(document.text)]
     stages = [name for name in DOCUMENT_STAGES if name in nlp.pipe_names]
@@ -86,7 +77,8 @@ def process_one(nlp: Language, document: Document, batch_size: int = 16) -> Doc:
             for key in [k for k in piece.user_data if not isinstance(k, tuple)]:
                 del piece.user_data[key]
         doc = Doc.from_docs(docs, ensure_whitespace=False) if len(docs) > 1 else docs[0]
-        doc._.graphbuild_format = document_format(document)
+        doc._.graphbuild_format = document.format
+        doc._.graphbuild_authors = tuple(document.metadata.authors)
         for name in stages:
             doc = nlp.get_pipe(name)(doc)
     except Exception as e:  # spaCy and Sudachi raise plain exceptions; name the post

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Iterable
 from urllib.parse import quote
@@ -20,7 +21,7 @@ from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from graphbuild.namespace import GB, ID
-from graphbuild.records import Evidence, Extraction
+from graphbuild.records import Entity, Evidence, Extraction
 
 SCHEMA = "https://schema.org/"
 TYPE_CLASS = {"Talk": GB.Talk, "Event": GB.Event, "Company": GB.Company, "Service": GB.Service,
@@ -86,7 +87,9 @@ def post_triples(ex: Extraction) -> list[ox.Triple]:
     doc = _node(document_iri(ex.doc_id))
     add(doc, _TYPE, _node(GB.Document))
     add(doc, _node(RDFS.label), _lang(ex.title or ex.name))
-    add(doc, _node(GB.sourcePath), ox.Literal(ex.source.replace("\\", "/").rsplit("/", 1)[-1]))
+    add(doc, _node(GB.sourcePath), ox.Literal(ex.source_path or ex.source.replace("\\", "/").rsplit("/", 1)[-1]))
+    for s, p, o in _metadata_triples(doc, ex):
+        add(s, p, o)
     for e in ex.entities:
         node = _node(entity_iri(e.id))
         add(node, _TYPE, _node(TYPE_CLASS[e.type]))
@@ -136,6 +139,57 @@ def post_triples(ex: Extraction) -> list[ox.Triple]:
     return sorted(out, key=str)
 
 
+def _metadata_triples(doc: ox.NamedNode, ex: Extraction) -> list[tuple]:
+    """The post's own metadata on its document node (schema.org terms), and its events' dates and venue.
+    An author is the post's Person or Company entity of the same name when there is one, else a name."""
+    meta, out = ex.metadata, []
+    if meta.date:
+        out.append((doc, _schema("datePublished"), ox.Literal(meta.date, datatype=_DATE)))
+    if meta.url:
+        out.append((doc, _schema("url"), _url(meta.url)))
+    for name in meta.authors:
+        entity = _entity_named(name, ex.entities)
+        out.append((doc, _schema("author"), _node(entity_iri(entity.id)) if entity else _lang(name)))
+    for tag in meta.tags:
+        out.append((doc, _schema("keywords"), _lang(tag)))
+    if meta.site:
+        out.append((doc, _schema("publisher"), _lang(meta.site)))
+    if meta.language:
+        out.append((doc, _schema("inLanguage"), ox.Literal(meta.language)))
+    for event in ex.events:
+        node = _node(entity_iri(event.entity))
+        if event.start_date:
+            out.append((node, _schema("startDate"), ox.Literal(event.start_date, datatype=_DATE)))
+        if event.end_date:
+            out.append((node, _schema("endDate"), ox.Literal(event.end_date, datatype=_DATE)))
+        if event.location:
+            out.append((node, _schema("location"), _lang(event.location)))
+    return out
+
+
+def _entity_named(name: str, entities: tuple[Entity, ...]) -> Entity | None:
+    wanted = _fold(name)
+    for e in entities:
+        if e.type in ("Person", "Company") and wanted in {_fold(n) for n in (e.name, *e.aliases)}:
+            return e
+    return None
+
+
+def _fold(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split()).lstrip("@")
+
+
+def _url(url: str) -> ox.NamedNode | ox.Literal:
+    try:
+        return ox.NamedNode(url)
+    except ValueError:
+        return ox.Literal(url, datatype=ox.NamedNode(str(XSD.anyURI)))
+
+
+def _schema(term: str) -> ox.NamedNode:
+    return ox.NamedNode(SCHEMA + term)
+
+
 def post_ntriples(ex: Extraction) -> bytes:
     """`post_triples` as N-Triples, the form the build cache keeps."""
     return ox.serialize(post_triples(ex), format=ox.RdfFormat.N_TRIPLES) or b""
@@ -143,6 +197,7 @@ def post_ntriples(ex: Extraction) -> bytes:
 
 _TYPE = ox.NamedNode(str(RDF.type))
 _DECIMAL = ox.NamedNode(str(XSD.decimal))
+_DATE = ox.NamedNode(str(XSD.date))
 
 
 def _node(iri: str) -> ox.NamedNode:

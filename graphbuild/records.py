@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 
+from graphbuild.post_metadata import Metadata
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -57,6 +59,16 @@ class Relation:
 
 
 @dataclass(frozen=True)
+class EventDetails:
+    """When and where an event of the post took place, as the text near its mention says (ISO dates)."""
+
+    entity: str
+    start_date: str | None = None
+    end_date: str | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True)
 class Extraction:
     doc_id: str
     name: str
@@ -68,6 +80,9 @@ class Extraction:
     relations: tuple[Relation, ...]
     author: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
+    metadata: Metadata = field(default_factory=Metadata)  # what the post says about itself
+    source_path: str = ""  # the post's path relative to the folder given ("a/index.md"); the name's file when empty
+    events: tuple[EventDetails, ...] = ()
 
     def to_json(self, evidence: bool = False) -> dict:
         entities = []
@@ -88,7 +103,11 @@ class Extraction:
                "entities": entities, "relations": relations}
         if evidence:
             out["doc_id"] = self.doc_id
+            out["source_path"] = self.source_path or out["doc"]
+            out["metadata"] = self.metadata.to_dict()
             out["mentions"] = [asdict(m) for m in self.mentions]
+            if self.events:
+                out["events"] = [asdict(e) for e in self.events]
         return out
 
     def output_json(self) -> bytes:
@@ -106,4 +125,6 @@ class Extraction:
                       "entities": tuple(Entity(**{**e, "aliases": tuple(e["aliases"])}) for e in data["entities"]),
                       "mentions": tuple(Mention(**{**m, "evidence": Evidence(**m["evidence"])}) for m in data["mentions"]),
                       "relations": tuple(Relation(**{**r, "evidence": tuple(Evidence(**e) for e in r["evidence"])})
-                                         for r in data["relations"])})
+                                         for r in data["relations"]),
+                      "metadata": Metadata.from_dict(data.get("metadata")),
+                      "events": tuple(EventDetails(**e) for e in data.get("events", ()))})

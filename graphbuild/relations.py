@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from graphbuild.authors import find_authors
 from graphbuild.entities import EntityRef, collect_mentions, make_ref, slug
 from graphbuild.normalize import fold, sentence_bounds
 from graphbuild.scorer import LinearScorer
@@ -229,22 +230,28 @@ class RelationExtractor:
         return not before.strip() and after[:1] in ("の", "が") and not host
 
     def _authors(self, doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[FoundRelation]:
-        """The writer: a self-introduction near the top, a Hatena image id, or "@x の所感"."""
+        """The writer: a byline, a self-introduction near the top, the page's metadata, a Hatena image id, "@x の所感"."""
         text = doc.text
         found: list[FoundRelation] = []
-        lines = split_lines(text)
-        intro_end = lines[min(11, len(lines) - 1)].end if lines else 0
-        intro_sentences = [(start, end) for start, end in sentence_bounds(text) if end <= intro_end]
-        for start, end in intro_sentences:
-            if not SELF_INTRO.search(text[start:end]):
-                continue
-            in_sentence = _starting_in(mentions, start, end)
-            people = [(s, r) for s, r in in_sentence if r.type == "Person"]
-            if people:
-                for span, ref in in_sentence:
-                    if ref.type in ("Person", "Company") and span.start_char <= people[-1][0].start_char:
-                        found.append(FoundRelation(None, "authoredBy", ref, start, end, "self-intro", 0.8))
-                break
+        blocks = [b for b in (doc._.graphbuild_blocks or []) if b.kind != "code"]
+        lines = [(b.start, b.end) for b in blocks] if blocks else [(l.start, l.end) for l in split_lines(text)]
+        companies = [(s.start_char, s.end_char, r) for s, r in mentions if r.type == "Company" and not _is_aws(r)]
+        people = {(s.start_char, s.end_char): r for s, r in mentions if r.type == "Person"}
+        by_offset = {(a, b): r for a, b, r in companies}
+        def is_name(start: int, end: int) -> bool:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            return span is not None and any("人名" in t.tag_ for t in span)
+
+        for author in find_authors(text, lines, [(a, b, r.name) for a, b, r in companies], doc._.graphbuild_authors,
+                                   is_name):
+            if author.type == "Company":
+                ref = by_offset.get((author.start, author.end))
+            else:
+                ref = next((r for (a, b), r in people.items() if a <= author.start < b), None) or \
+                    make_ref("Person", author.name.removeprefix("id:"), author.method, vocabulary=self.vocabulary)
+            if ref is not None:
+                found.append(FoundRelation(None, "authoredBy", ref, author.start, max(author.end, author.start),
+                                           author.method, 0.8 if author.method != "metadata" else 0.9))
         for pattern, method in ((HATENA_IMAGE, "image-id"), (AUTHOR_NOTE, "author-note")):
             m = pattern.search(text)
             if m:
@@ -296,6 +303,7 @@ class RelationExtractor:
                     blocks.append(((start, end), owner))
             for company in presenters.get(talk.key, []):
                 presented.append(((start, end), company, talk))
+        parts = _speaker_parts(doc, talks, mentions)
         code = [(b.start, b.end) for b in (doc._.graphbuild_blocks or []) if b.kind == "code"]
         candidates: dict[tuple[str, str], UseCandidate] = {}
         we_paragraph, we_index = -1, -10
@@ -320,7 +328,7 @@ class RelationExtractor:
             sources += [(owner, "case-study") for (bs, be), owner in blocks if bs <= start < be]
             sources += [(owner, "own-talk") for (bs, be), owner in owned_talks if bs <= start < be]
             for (bs, be), company, talk in presented:
-                if bs <= start < be:
+                if bs <= start < be and _in_own_part(parts.get(talk.key, []), company, start):
                     sources.append((company, "presenter-aws" if talk.key in aws_talks else "presenter"))
             for org in author_orgs:
                 if cued and (first_person or start < _intro_end(text)):
@@ -444,6 +452,44 @@ def _done_by_someone_else(span: Span, companies: list[Span]) -> bool:
             if not subtree & company_tokens and not FIRST_PERSON.search(child.text):
                 return True
     return False
+
+
+def _speaker_parts(doc: Doc, talks: list[tuple[Span, EntityRef]],
+                   mentions: list[tuple[Span, EntityRef]]) -> dict[str, list[tuple[int, int, set[str]]]]:
+    """A keynote with guests is cut at each speaker line: (start, end, companies on that line) per part."""
+    text = doc.text
+    sections = {s.label_: s for s in doc.spans.get(SECTIONS_KEY, [])}
+    lines: dict[str, list[tuple[int, int]]] = {}
+    for span in doc.spans.get(SPEAKERS_KEY, []):
+        lines.setdefault(span.label_, []).append((span.start_char, span.end_char))
+    parts = {}
+    for n, (title, talk) in enumerate(talks):
+        label = f"talk{n}"
+        section = sections.get(label)
+        if section is None:
+            continue
+        # a company alone on a line ("dely株式会社") opens its guest's part too
+        heads = set(lines.get(label, [])) | {
+            (text.rfind("\n", 0, s.start_char) + 1, s.end_char) for s, r in
+            _starting_in(mentions, title.end_char, section.end_char) if r.type == "Company" and _alone_on_line(text, s)}
+        heads = sorted(heads)
+        if len(heads) < 2:
+            continue
+        found = []
+        for i, (line_start, line_end) in enumerate(heads):
+            end = heads[i + 1][0] if i + 1 < len(heads) else section.end_char
+            companies = {r.key for s, r in _starting_in(mentions, line_start, line_end) if r.type == "Company"}
+            found.append((line_start, end, companies))
+        if sum(1 for *_, companies in found if companies) >= 2:
+            parts[talk.key] = found
+    return parts
+
+
+def _in_own_part(parts: list[tuple[int, int, set[str]]], company: EntityRef, offset: int) -> bool:
+    """Outside a talk cut into guests' parts, or inside the part of the guest's own speaker line."""
+    if not parts or not any(company.key in companies for *_, companies in parts):
+        return True
+    return any(start <= offset < end and company.key in companies for start, end, companies in parts)
 
 
 def _talk_sections(doc: Doc, talks: list[tuple[Span, EntityRef]]) -> list[tuple[int, int, EntityRef]]:

@@ -53,7 +53,9 @@ class Block:
 if not Doc.has_extension("graphbuild_blocks"):
     Doc.set_extension("graphbuild_blocks", default=None)
 if not Doc.has_extension("graphbuild_format"):
-    Doc.set_extension("graphbuild_format", default="text")
+    Doc.set_extension("graphbuild_format", default="text")  # how the post is marked up (ingest.Document.format)
+if not Doc.has_extension("graphbuild_authors"):
+    Doc.set_extension("graphbuild_authors", default=())  # the writers the post's metadata names
 
 
 @Language.factory("graphbuild_structure", assigns=["doc._.graphbuild_blocks"])

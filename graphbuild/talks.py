@@ -393,7 +393,9 @@ class TalkDetector:
             end_block = c.block
             for j in range(c.block + 1, stop):
                 b = blocks[j]
-                if b.kind == HEADING and (c.kind != HEADING or b.level <= c.level or fold(b.content(text)) in self.closing):
+                if b.kind == HEADING and (c.kind != HEADING or b.level <= c.level):
+                    break
+                if b.kind in (HEADING, LINE) and fold(b.content(text)) in self.closing:
                     break
                 if c.kind == ROW:
                     break

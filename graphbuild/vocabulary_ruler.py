@@ -119,7 +119,7 @@ def company_on_tokens(doc: Doc, match: RuleMatch) -> RuleMatch | None:
             end += 1
             start = end
         token = next((t for t in doc if t.idx <= end < t.idx + len(t)), None)
-        while token is not None and (token.pos_ in _NAME_POS or token.text in _NAME_JOINERS) and token.idx >= start:
+        while token is not None and _in_name(doc, token, +1) and token.idx >= start:
             end = token.idx + len(token.text)
             token = token.nbor(1) if token.i + 1 < len(doc) and not token.whitespace_ else None
         if end - start < 2 and not re.match(r"[A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff]{2}", text[start:]):
@@ -132,7 +132,7 @@ def company_on_tokens(doc: Doc, match: RuleMatch) -> RuleMatch | None:
         start -= 1
     name_end = start
     token = next((t for t in doc if t.idx < start <= t.idx + len(t)), None)
-    while token is not None and (token.pos_ in _NAME_POS or token.text in _NAME_JOINERS) and "\n" not in token.text:
+    while token is not None and _in_name(doc, token, -1) and "\n" not in token.text:
         start = token.idx
         if token.i == 0 or doc[token.i - 1].whitespace_:
             break
@@ -142,6 +142,19 @@ def company_on_tokens(doc: Doc, match: RuleMatch) -> RuleMatch | None:
     if not name:
         return None
     return RuleMatch(start, form_end, "Company", name, match.rule)
+
+
+_HIRAGANA = re.compile(r"[\u3040-\u309f]+")
+
+
+def _in_name(doc: Doc, token, step: int) -> bool:
+    """A noun, a joiner, or hiragana between nouns that Sudachi read as another word ("ほし|ぞら", "さくら|ば")."""
+    if token.pos_ in _NAME_POS or token.text in _NAME_JOINERS:
+        return True
+    if token.pos_ in ("ADP", "AUX", "PART", "PUNCT", "SPACE") or not _HIRAGANA.fullmatch(token.text) or token.whitespace_:
+        return False
+    j = token.i + step
+    return 0 <= j < len(doc) and doc[j].pos_ in _NAME_POS and not (step < 0 and doc[j].whitespace_)
 
 
 def _in_dictionary(doc: Doc, start: int, end: int) -> bool:

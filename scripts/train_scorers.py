@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from graphbuild.evaluate import (Corpus, Evaluation, _keys, _similarity, evaluate,  # noqa: E402
                                  format_evaluation, load_gold, match_entities)
 from graphbuild.extract import extract  # noqa: E402
-from graphbuild.ingest import find_posts, read_document  # noqa: E402
+from graphbuild.ingest import list_posts, read_posts  # noqa: E402
 from graphbuild.nlp import load_pipeline, process_one  # noqa: E402
 from graphbuild.scorer import MODELS, LinearScorer  # noqa: E402
 from graphbuild.talks import _blocks_of, _marked  # noqa: E402
@@ -35,9 +35,11 @@ SHARED = ROOT.parent / "shared"
 DEFAULT_CORPORA = [Corpus("seeds", SHARED / "eval" / "gold", (SHARED / "seeds",)),
                    Corpus("styles", SHARED / "eval" / "styles" / "gold", (SHARED / "eval" / "styles" / "texts",))]
 C = 1.0  # inverse regularisation strength, the same for every scorer
-# The seeds are real posts, the styles corpus imitations of real layouts: each real post counts more.
+# The seeds are real posts, the styles corpus imitations of real layouts: each real post counts more
+# for talk titles, whose layouts differ most between the two (uses candidates weigh the same).
 REAL_POST_WEIGHT = 3.0
 THRESHOLD = 0.4
+USES_THRESHOLD = 0.4
 
 
 def corpus_weight(corpus: Corpus) -> float:
@@ -94,13 +96,13 @@ def load_posts(nlp, corpora: list[Corpus]) -> list[Post]:
     posts = []
     for corpus in corpora:
         gold = load_gold(corpus.gold_dir)
-        for path in find_posts(corpus.paths):
-            document = read_document(path)
+        for path, name in list_posts(corpus.paths):
+            document = read_posts(path, name)[0]
             doc = process_one(nlp, document)
             g = gold[path.name]
             weight = corpus_weight(corpus)
             posts.append(Post(corpus.name, document, doc, g, talk_rows(nlp, doc, g, weight),
-                              use_rows(nlp, document, doc, g, weight)))
+                              use_rows(nlp, document, doc, g, 1.0)))
         print(f"read {corpus.name}", file=sys.stderr)
     return posts
 
@@ -120,7 +122,7 @@ def cross_validate(nlp, posts: list[Post], threshold: float = 0.5) -> list[tuple
     for i, post in enumerate(posts):
         others = [p for j, p in enumerate(posts) if j != i]
         talk_scorer = fit("talk_title", [row for p in others for row in p.talk_rows], threshold)
-        uses_scorer = fit("uses", [row for p in others for row in p.use_rows])
+        uses_scorer = fit("uses", [row for p in others for row in p.use_rows], USES_THRESHOLD)
         record = rerun(nlp, post, talk_scorer, uses_scorer)
         table = tables.setdefault(post.corpus, Evaluation())
         table.add(evaluate([record], {post.gold["doc"]: post.gold}))
@@ -143,7 +145,7 @@ def main() -> None:
             print()
         return
     for name, rows, threshold in (("talk_title", [r for p in posts for r in p.talk_rows], args.threshold),
-                                  ("uses", [r for p in posts for r in p.use_rows], 0.5)):
+                                  ("uses", [r for p in posts for r in p.use_rows], USES_THRESHOLD)):
         scorer = fit(name, rows, threshold)
         (MODELS / f"{name}.json").write_text(scorer.to_json(), encoding="utf-8")
         print(f"wrote {MODELS / (name + '.json')} ({len(scorer.weights)} features, {len(rows)} candidates, "

@@ -1,7 +1,7 @@
 import pytest
 
 from graphbuild.errors import InputError
-from graphbuild.ingest import find_posts, read_document, split_for_sudachi
+from graphbuild.ingest import extraction_file_name, find_posts, list_posts, read_document, source_path, split_for_sudachi
 
 
 def test_reads_utf8_with_bom_and_shift_jis(tmp_path):
@@ -59,3 +59,30 @@ def test_split_handles_a_single_huge_line():
     pieces = split_for_sudachi(text, max_bytes=40_000)
     assert "".join(text[a:b] for a, b in pieces) == text
     assert all(len(text[a:b].encode("utf-8")) <= 40_000 for a, b in pieces)
+
+
+def test_post_names_are_paths_relative_to_the_folder_given(tmp_path):
+    for rel in ("a/index.md", "b/index.md", "c.md", "c.html", "d.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("# 題\n\n本文\n", encoding="utf-8")
+    names = [name for _, name in list_posts([tmp_path])]
+    assert names == ["a/index", "b/index", "c", "c.md", "d"]  # c.html came first and keeps the plain name
+    assert len(set(names)) == 5
+    assert [name for _, name in list_posts([tmp_path / "a" / "index.md"])] == ["index"]  # a file given alone
+    files = {extraction_file_name(n) for n in names}
+    assert len(files) == 5 and all("/" not in f for f in files)
+    documents = [read_document(path, name) for path, name in list_posts([tmp_path])]
+    assert sorted(source_path(d) for d in documents) == ["a/index.md", "b/index.md", "c.html", "c.md", "d.txt"]
+
+
+def test_extraction_file_names_never_collide_and_stay_short():
+    names = ["a/b", "a%2Fb", "a_b", ".hidden", "x" * 400, "x" * 401, "記事/ノート"]
+    files = [extraction_file_name(n) for n in names]
+    assert len(set(files)) == len(names)
+    assert all(len(f.encode()) < 255 and not f.startswith(".") and "/" not in f for f in files)
+
+
+def test_plain_text_is_unchanged(tmp_path):
+    (tmp_path / "p.txt").write_text("---\ntitle: x\n---\n本文\n", encoding="utf-8")
+    doc = read_document(tmp_path / "p.txt")
+    assert doc.format == "text" and doc.text == "---\ntitle: x\n---\n本文\n"

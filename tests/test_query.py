@@ -70,8 +70,10 @@ def test_companies_using_fargate(sample_build):
 def test_services_used_by_company_follows_the_case_study_and_skips_the_negated_one(sample_build):
     rows = saved(sample_build, "services-used-by-company").rows
     used = {r[1] for r in rows if r[0] == "ヤマブキ物流"}
-    assert used == {"AWS Fargate", "AWS Lambda", "Amazon Aurora", "Amazon Elastic Container Service",
-                    "Amazon Simple Queue Service"}  # "EKS は使わず" is not a use
+    assert {"AWS Fargate", "AWS Lambda", "Amazon Aurora", "Amazon Elastic Container Service",
+            "Amazon Simple Queue Service"} <= used
+    # "EKS は使わず" is not a use, nor is the plan for Step Functions
+    assert not {"Amazon Elastic Kubernetes Service", "AWS Step Functions"} & used
 
 
 @pytest.mark.model
@@ -86,6 +88,24 @@ def test_talks_per_event(sample_build):
     rows = saved(sample_build, "talks-per-event").rows
     assert {(e, int(n)) for e, n in rows} == {("AWS Summit Tokyo 2019", 2), ("AWS re:Invent 2019", 2),
                                               ("serverless.tokyo #7", 2)}
+
+
+@pytest.mark.model
+def test_services_by_year_counts_the_dated_sample_posts(sample_build):
+    rows = saved(sample_build, "services-by-year").rows
+    by_year = {(int(y), s): int(n) for y, s, n in rows}
+    assert by_year[(2019, "AWS AppSync")] == 1 and by_year[(2020, "Amazon Simple Queue Service")] == 1
+    assert by_year[(2019, "AWS Lambda")] == by_year[(2020, "AWS Lambda")] == 1  # each year its own post
+    assert {y for y, _ in by_year} == {2019, 2020}  # the two undated posts name no event date
+
+
+@pytest.mark.model
+def test_companies_by_services_over_time_spans_the_post_dates(sample_build):
+    rows = saved(sample_build, "companies-by-services-over-time").rows
+    yamabuki = {r[1]: (int(r[2]), r[3], r[4]) for r in rows if r[0] == "ヤマブキ物流"}
+    assert yamabuki["AWS Fargate"] == (1, "2020-03-10", "2020-03-10")
+    assert "Amazon Elastic Kubernetes Service" not in yamabuki  # "EKS は使わず" is not a use
+    assert {r[0] for r in rows} >= {"サンプルクラウド", "サンプルメディア", "ヤマブキ物流"}
 
 
 def test_every_saved_query_has_a_test_here():

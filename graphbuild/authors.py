@@ -1,0 +1,128 @@
+"""Who wrote a post: bylines, self-introductions, a blog's own description and the page's metadata.
+
+Writers name themselves in a few fixed ways: a byline under the title ("2024-06-22　ぽんず
+（@ponzu_sre）", "投稿者：たなか", "@kzm 2023年04月24日に投稿"), a self-introduction near the top
+("株式会社Xでバックエンドを担当している山岡です", "インフラチームの id:tkd_infra です"), or a
+company blog's description ("株式会社Xのエンジニアが…書いています").  `find_authors` returns
+each with the characters that say it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graphbuild.normalize import fold
+
+INTRO_BLOCKS = 15  # how far down a post writers introduce themselves
+BYLINE_LABEL = re.compile(r"(?:投稿者|著者|執筆者?|筆者|文|Author|Written by|書いた人|この記事を書いた人|ライター)\s*[:：]\s*")
+SELF_INTRO = re.compile(r"(?:です|と申します|でーす|だよ)[。!！🙋\s]*$|(?:です|と申します)[。!！、]")
+DATE = re.compile(r"(?:19|20)\d\d\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2})?")
+HANDLE = re.compile(r"(?<![A-Za-z0-9_])(?:@|id:)([A-Za-z0-9_][A-Za-z0-9_\-]{1,38})")
+# a name: a Japanese full name, a family name, a nickname in kana, a Latin name or a handle
+NAME = re.compile(r"[\u4e00-\u9fff々]{1,4}(?:[ \u3000][\u4e00-\u9fff々\u3040-\u309f]{1,4})?|[\u3040-\u309fー]{2,6}|"
+                  r"[\u30a1-\u30faー]{2,8}|[A-Z][a-z]+(?: [A-Z][a-z]+)?|(?:@|id:)[A-Za-z0-9_\-]{2,39}")
+NOT_A_NAME = re.compile(r"エンジニア|担当|学生|会社員|運営|メンバー|チーム|SRE|インフラ|バックエンド|フロント|デザイナー|"
+                        r"マネージャー|リーダー|社長|代表|です|ます|こんにちは|はじめまして|どうも|ブログ|記事|今回|本日|今日|"
+                        r"ホーム|カテゴリ|タグ|公開|更新|投稿|コメント|シェア|目次|概要|はじめに|レポート|参加|前編|後編")
+BLOG_OF_COMPANY = re.compile(r"ブログ|書いています|発信して|お届け|Tech ?Blog|テックブログ|技術情報", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AuthorMention:
+    name: str
+    type: str  # Person or Company
+    start: int
+    end: int
+    method: str
+
+
+def find_authors(text: str, lines: list[tuple[int, int]], companies: list[tuple[int, int, str]],
+                 metadata_authors: tuple[str, ...] = (), is_name=lambda start, end: True) -> list[AuthorMention]:
+    """The writers of a post, people and companies.
+
+    `lines` are the (start, end) of its non-blank lines in order; `companies` the (start, end, name)
+    of its company mentions; `is_name(start, end)` says whether a word written in kanji is a
+    person's name (GiNZA's tokens know)."""
+    found: list[AuthorMention] = []
+    top = lines[:INTRO_BLOCKS]
+    for start, end in top:
+        line = text[start:end]
+        found += _byline(text, start, end, line, companies)
+        found += _self_intro(text, start, end, line, companies, is_name)
+        if BLOG_OF_COMPANY.search(line) and "書" in line or re.search(r"ブログです|Tech ?Blog", line, re.IGNORECASE):
+            for a, b, name in companies:
+                if start <= a < end and text[b:b + 1] in ("の", "が", "で", " "):
+                    found.append(AuthorMention(name, "Company", a, b, "blog-owner"))
+    for start, end in lines[-INTRO_BLOCKS:]:
+        label = BYLINE_LABEL.search(text, start, end)
+        if label and label.start() == start:
+            found += _names_after(text, label.end(), end, "byline")
+    for name in metadata_authors:
+        at = text.find(name)
+        found.append(AuthorMention(name, "Person", max(at, 0), max(at, 0) + len(name) if at >= 0 else 0, "metadata"))
+    unique: dict[str, AuthorMention] = {}
+    for author in found:
+        unique.setdefault(fold(author.name.lstrip("@").removeprefix("id:")), author)
+    return list(unique.values())
+
+
+def _byline(text: str, start: int, end: int, line: str, companies: list[tuple[int, int, str]]) -> list[AuthorMention]:
+    """"投稿者：たなか", or a short line with a date and a name ("2019.10.09　川端 亮介　#AWS")."""
+    label = BYLINE_LABEL.search(line)
+    if label:
+        named = [AuthorMention(n, "Company", a, b, "byline") for a, b, n in companies if start + label.end() <= a < end]
+        return named or _names_after(text, start + label.end(), end, "byline")
+    if len(line) <= 70 and DATE.search(line) and "。" not in line:
+        rest = DATE.sub(lambda m: " " * len(m.group()), line)
+        rest = re.sub(r"#\S+|に投稿|公開|更新日?|投稿日|カテゴリ[ー]?[:：]?\S*|[|｜/／]|\b[Bb]y\b|[^\s]+[:：]",
+                      lambda m: " " * len(m.group()), rest)
+        return _names_after(text, start, end, "byline", rest)
+    return []
+
+
+def _names_after(text: str, start: int, end: int, method: str, masked: str | None = None) -> list[AuthorMention]:
+    """The first name-like words in text[start:end] (or in `masked`, the same line with noise blanked)."""
+    segment = masked if masked is not None else text[start:end]
+    found = []
+    for m in HANDLE.finditer(segment):
+        found.append(AuthorMention(m.group(1), "Person", start + m.start(1), start + m.end(1), method))
+    for part in re.finditer(r"[^\s\u3000(（)）,、]+(?:[ \u3000][^\s\u3000(（)）,、#]+)?", segment):
+        word = part.group().strip()
+        if HANDLE.match(word) or not NAME.fullmatch(word) or NOT_A_NAME.search(word):
+            continue
+        found.append(AuthorMention(word, "Person", start + part.start(), start + part.start() + len(word), method))
+        break
+    return found
+
+
+GREETING = re.compile(r"^(?:こんにちは|こんばんは|はじめまして|初めまして|どうも|お疲れ様です|おはようございます)")
+
+
+def _self_intro(text: str, start: int, end: int, line: str, companies: list[tuple[int, int, str]],
+                is_name) -> list[AuthorMention]:
+    """"株式会社Xでバックエンドを担当している山岡です": the word before です, and a company before it."""
+    found = []
+    for m in SELF_INTRO.finditer(line):
+        sentence_start = max(line.rfind("。", 0, m.start()), line.rfind("！", 0, m.start())) + 1
+        if not GREETING.match(line[sentence_start:].lstrip()) and m.start() - sentence_start > 45:
+            continue
+        before = line[:m.start()]
+        before = re.sub(r"[(（][^()（）]*[)）]\s*$", "", before).rstrip(" \u3000")
+        cut = max((before.rfind(c) for c in ("の", "、", "、", "は", " ", "\u3000", "が", "る", "た", "。", "！", "!", "，")),
+                  default=-1)
+        word = before[cut + 1:]
+        handle = HANDLE.search(line, 0, m.start())
+        if handle and handle.end() >= len(before) - 1:
+            found.append(AuthorMention(handle.group(1), "Person", start + handle.start(1), start + handle.end(1), "self-intro"))
+        elif word and NAME.fullmatch(word) and not NOT_A_NAME.search(word) and (
+                not re.fullmatch(r"[\u4e00-\u9fff々 \u3000]+", word) or is_name(start + len(before) - len(word), start + len(before))):
+            a = start + len(before) - len(word)
+            found.append(AuthorMention(word, "Person", a, a + len(word), "self-intro"))
+        else:
+            continue
+        for a, b, name in companies:
+            if start <= a and b <= start + len(before):
+                found.append(AuthorMention(name, "Company", a, b, "self-intro"))
+        break
+    return found
