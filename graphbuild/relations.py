@@ -476,8 +476,16 @@ def _speaker_parts(doc: Doc, talks: list[tuple[Span, EntityRef]],
         if len(heads) < 2:
             continue
         found = []
+        blocks = [b for b in (doc._.graphbuild_blocks or []) if section.start_char <= b.start < section.end_char]
         for i, (line_start, line_end) in enumerate(heads):
             end = heads[i + 1][0] if i + 1 < len(heads) else section.end_char
+            # a guest's part also ends at a rule, a heading, or a new paragraph that is not a list
+            head_paragraph = next((b.paragraph for b in blocks if b.start <= line_start < b.end + 1), None)
+            for b in blocks:
+                if line_end < b.start < end and (b.kind in ("rule", "heading") or (
+                        b.kind == "line" and head_paragraph is not None and b.paragraph > head_paragraph + 1)):
+                    end = b.start
+                    break
             companies = {r.key for s, r in _starting_in(mentions, line_start, line_end) if r.type == "Company"}
             found.append((line_start, end, companies))
         if sum(1 for *_, companies in found if companies) >= 2:
