@@ -57,6 +57,7 @@ ROLE_WORDS = re.compile(r"(Solutions?|Principal|Senior|Chief|Head|Lead|Developer
                         r"アーキテクト|エンジニア|エバンジェリスト|マネージャー?|ディレクター|リーダー|代表|取締役|社長|部長|"
                         r"室長|本部|部門|グループ|チーム|事業部|担当|フェロー|CTO|CEO")
 REPORT_TITLE = re.compile(r"参加|レポート|聴講|行って|行ってき|Summit|re:Invent|Day\s?\d|セッション|まとめ|Recap|JAWS|Conf|登壇|振り返", re.IGNORECASE)
+SITE_LINE = re.compile(r"\s*(?:https?://)?(?:[A-Za-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?\s*")
 TALK_ABOUT = re.compile(r"セッション|講演|登壇|発表|スライド|資料|お話|話され|紹介され|解説され|speaker|session|talk", re.IGNORECASE)
 HONORIFIC = re.compile(r"\s*(さん|氏|様|先生)")
 
@@ -357,9 +358,15 @@ class TalkDetector:
         if c.first_block > 0:
             prev = blocks[c.first_block - 1]
             prev_text = fold(prev.content(text))
+            prev_title = parse_title(text, prev.start, prev.end)[2]
             if len(prev_text) <= 30 and any(w in prev_text for w in self.session_words) \
-                    and prev.paragraph >= blocks[c.first_block].paragraph - 1:
+                    and prev.paragraph >= blocks[c.first_block].paragraph - 1 \
+                    and not {"slot", "code", "lt"} & set(prev_title):  # a session's own title line is no label
                 f["intro_prev"] = 1.0
+        # a link card: a page title next to its bare address ("docs.aws.amazon.com")
+        near = blocks[max(0, c.first_block - 2):c.block + 3]
+        if any(SITE_LINE.fullmatch(b.content(text)) for b in near if b is not blocks[c.block]):
+            f["link_card"] = 1.0
         if parents:
             nearest = fold(parents[-1].content(text))
             if any(w in nearest for w in self.session_words):
