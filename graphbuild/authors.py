@@ -116,7 +116,9 @@ def _self_intro(text: str, start: int, end: int, line: str, companies: list[tupl
         if handle and handle.end() >= len(before) - 1:
             found.append(AuthorMention(handle.group(1), "Person", start + handle.start(1), start + handle.end(1), "self-intro"))
         elif word and NAME.fullmatch(word) and not NOT_A_NAME.search(word) and (
-                not re.fullmatch(r"[\u4e00-\u9fff々 \u3000]+", word) or is_name(start + len(before) - len(word), start + len(before))):
+                not re.fullmatch(r"[\u4e00-\u9fff々 \u3000]+", word)
+                or is_name(start + len(before) - len(word), start + len(before))
+                or any(b == start + len(before) - len(word) - 1 and text[b] == "の" for _, b, _ in companies)):
             a = start + len(before) - len(word)
             found.append(AuthorMention(word, "Person", a, a + len(word), "self-intro"))
         else:

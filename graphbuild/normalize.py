@@ -12,6 +12,7 @@ import unicodedata
 # characters that writers insert or leave out freely inside names
 _IGNORED = set(" \t\u3000-_・･‐‑–—―ー") - {"ー"}  # the long vowel mark is part of katakana words
 _IGNORED_RE = re.compile(r"[\s\-_・･‐‑–—―]+")
+_HALF_WIDTH_MARKS = "\uff9e\uff9f"  # ﾞ ﾟ
 _VENDOR_PREFIX = re.compile(r"^(amazon|aws)\s+", re.IGNORECASE)
 
 
@@ -34,8 +35,10 @@ def fold_with_offsets(text: str, lower: bool = True) -> tuple[str, list[int]]:
     out: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
-        if ch in _IGNORED or ch.isspace():
-            continue
+        if ch in _IGNORED or ch.isspace() or ch in _HALF_WIDTH_MARKS and i > 0:
+            continue  # a half-width voiced mark was folded with the kana before it
+        if i + 1 < len(text) and text[i + 1] in _HALF_WIDTH_MARKS:
+            ch += text[i + 1]  # "ﾃﾞ" is one letter, デ
         normal = unicodedata.normalize("NFKC", ch)
         for f in normal.lower() if lower else normal:
             if f in _IGNORED or f.isspace():

@@ -412,6 +412,8 @@ class TalkDetector:
                 if b.kind in (HEADING, LINE) and (b.start, b.end) not in c.speakers and \
                         self._guest_line(text, b, people, orgs):
                     c.speakers.append((b.start, b.end))
+                elif j <= c.block + 2 and not c.speakers:
+                    c.speakers += _speakers_in_sentence(text, b, people, orgs)
             section = (blocks[c.first_block].start, blocks[end_block].end)
             talks.append(Talk((c.start, c.end), c.line, section, tuple(c.speakers), c.score))
         return talks
@@ -539,6 +541,24 @@ def _same_title(a: str, b: str) -> bool:
         return True
     shorter, longer = sorted((a, b), key=len)
     return len(shorter) >= 8 and shorter in longer and len(shorter) >= 0.7 * len(longer)
+
+
+IN_SENTENCE_SPEAKER = re.compile(r"\s*(?:さん|氏|様|先生)\s*(?:の(?:セッション|講演|発表|話|LT|トーク|基調講演)|による|が登壇|が紹介|が発表|が話|が解説|から)")
+
+
+def _speakers_in_sentence(text: str, block: Block, people, orgs) -> list[tuple[int, int]]:
+    """"AWS の中村 亮さんのセッション": a speaker named in the first sentences of a talk."""
+    found = []
+    for start, end in people:
+        if not block.start <= start < block.end:
+            continue
+        cue = IN_SENTENCE_SPEAKER.match(text, end)
+        if cue is None:
+            continue
+        company = next((a for a, b in orgs if re.fullmatch(r"\s*の\s*", text[b:start])), None)
+        honorific_end = end + len(re.match(r"\s*(?:さん|氏|様|先生)", text[end:]).group())
+        found.append((company if company is not None else start, honorific_end))
+    return found
 
 
 def _marked(c: Candidate) -> bool:

@@ -49,11 +49,13 @@ class VocabularyRuler:
 
     def match(self, doc: Doc) -> list[tuple[int, int, str, str]]:
         """(start_char, end_char, type, kb_id) of every match; vocabulary first, rules fill gaps."""
-        matches = [_with_company_form(doc.text, (m.start, m.end, m.term.type, m.term.id))
-                   for m in self.vocabulary.find(doc.text)]
-        for r in find_rule_matches(doc.text):
+        text = doc.text  # Doc.text is rebuilt on every access
+        matches = [_with_company_form(text, (m.start, m.end, m.term.type, m.term.id))
+                   for m in self.vocabulary.find(text)]
+        starts = [t.idx for t in doc]
+        for r in find_rule_matches(text):
             if r.rule == "company-form":
-                r = company_on_tokens(doc, r)
+                r = company_on_tokens(doc, text, r, starts)
                 if r is None:
                     continue
             overlapping = [m for m in matches if m[0] < r.end and r.start < m[1]]
@@ -66,10 +68,10 @@ class VocabularyRuler:
                 overlapping = []
             if not overlapping:
                 matches.append((r.start, r.end, r.type, f"{RULE_PREFIX}{r.rule}|{r.name}"))
-        for m in self.vocabulary.find_near_misses(doc.text):
+        for m in self.vocabulary.find_near_misses(text):
             if not any(o[0] < m.end and m.start < o[1] for o in matches) and not _in_dictionary(doc, m.start, m.end):
                 matches.append((m.start, m.end, m.term.type, f"{FUZZY_PREFIX}{m.term.id}"))
-        hosts = [(m.start(), m.end()) for m in URL_OR_HOST.finditer(doc.text)]
+        hosts = [(m.start(), m.end()) for m in URL_OR_HOST.finditer(text)]
         return sorted(m for m in matches if not any(a <= m[0] and m[1] <= b for a, b in hosts))
 
     def set_annotations(self, doc: Doc, matches: Iterable[tuple[int, int, str, str]]) -> None:
@@ -104,21 +106,19 @@ _NAME_POS = {"PROPN", "NOUN", "NUM", "X"}
 _NAME_JOINERS = {"・", "&", "-", ".", "＆"}
 
 
-def company_on_tokens(doc: Doc, match: RuleMatch) -> RuleMatch | None:
+def company_on_tokens(doc: Doc, text: str, match: RuleMatch, starts: list[int]) -> RuleMatch | None:
     """Where "株式会社X" / "X株式会社" begins and ends, from the tokens: a name is a run of nouns, so
     "今回はさくらインターネット株式会社の" gives さくらインターネット and "株式会社ぐるなびの方" ぐるなび."""
-    text = doc.text
     form = re.search(COMPANY_FORM, text[match.start:match.end])
     if form is None:
         return match
     form_start, form_end = match.start + form.start(), match.start + form.end()
-    tokens = {t.idx: t for t in doc}
     if form.start() == 0:  # prefixed: the name runs forward from the form
         start = end = form_end
         while end < len(text) and text[end] in " \u3000" and end == form_end:
             end += 1
             start = end
-        token = next((t for t in doc if t.idx <= end < t.idx + len(t)), None)
+        token = _token_at(doc, starts, end)
         while token is not None and _in_name(doc, token, +1) and token.idx >= start:
             end = token.idx + len(token.text)
             token = token.nbor(1) if token.i + 1 < len(doc) and not token.whitespace_ else None
@@ -131,7 +131,7 @@ def company_on_tokens(doc: Doc, match: RuleMatch) -> RuleMatch | None:
     while start > 0 and text[start - 1] in " \u3000":
         start -= 1
     name_end = start
-    token = next((t for t in doc if t.idx < start <= t.idx + len(t)), None)
+    token = _token_at(doc, starts, start - 1) if start > 0 else None
     while token is not None and _in_name(doc, token, -1) and "\n" not in token.text:
         start = token.idx
         if token.i == 0 or doc[token.i - 1].whitespace_:
@@ -142,6 +142,14 @@ def company_on_tokens(doc: Doc, match: RuleMatch) -> RuleMatch | None:
     if not name:
         return None
     return RuleMatch(start, form_end, "Company", name, match.rule)
+
+
+def _token_at(doc: Doc, starts: list[int], offset: int):
+    """The token covering character `offset` (None past the end); `starts` are the tokens' offsets."""
+    i = bisect_right(starts, offset) - 1
+    if i < 0 or offset >= doc[i].idx + len(doc[i].text) + len(doc[i].whitespace_):
+        return None
+    return doc[i]
 
 
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")
