@@ -35,7 +35,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # to any of them makes every entry miss.  The map, the Turtle writer and the CLI are not here.
 EXTRACTION_CODE = ("ingest.py", "normalize.py", "nlp.py", "sentence_analysis.py", "vocabulary.py",
                    "vocabulary_ruler.py", "rules.py", "targeted_ner.py", "talks.py", "entities.py", "relations.py",
-                   "extract.py", "records.py", "rdf.py", "namespace.py", "atomic_files.py", "cache.py", "executors.py")
+                   "extract.py", "records.py", "rdf.py", "namespace.py", "atomic_files.py", "cache.py", "executors.py",
+                   "display_text.py")
 
 
 @dataclass(frozen=True)
