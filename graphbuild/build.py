@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from graphbuild.build_lock import build_lock
 from graphbuild.cache import CachedExtractions, CachedPost, ExtractionCache, config_of, pipeline_fingerprint
+from graphbuild.cache_upkeep import DEFAULT_LIMIT_BYTES, prune, record_use
 from graphbuild.display_text import printable
 from graphbuild.errors import ExtractionError, GraphbuildError, InputError, OutputError
 from graphbuild.executors import default_jobs, run_extractions
@@ -51,6 +52,7 @@ class BuildReport:
     out_dir: Path
     extractions: CachedExtractions | list[Extraction] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    damaged: list[tuple[str, str]] = field(default_factory=list)  # (file, what was wrong with its cache entry)
     triples: int = 0
     cached: int = 0  # posts whose extraction came from the cache
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
@@ -60,6 +62,7 @@ class BuildReport:
         lines = [f"{len(self.extractions)} posts built ({self.cached} from the cache), {len(self.skipped)} skipped, "
                  f"{self.triples} triples -> {printable(str(self.out_dir))}"]
         lines += [f"  skipped {printable(path)}: {printable(reason)}" for path, reason in self.skipped]
+        lines += [f"  the cache entry of {printable(path)} {reason}; extracted again" for path, reason in self.damaged]
         return "\n".join(lines)
 
 
@@ -67,7 +70,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
           strict: bool = False, progress: bool = True, *, jobs: int | None = None, executor: str = "local",
           scheduler: str | None = None, cache_dir: str | Path | None = None, store_dir: str | Path | None = None,
           vocabulary_path: str | None = None, live: LiveGraph | None = None,
-          follow_links: bool = False, wait: bool = True) -> BuildReport:
+          follow_links: bool = False, wait: bool = True, cache_limit: int = DEFAULT_LIMIT_BYTES) -> BuildReport:
     """Build the graph of every post under `paths` (the bundled sample corpus when empty).
 
     A post that cannot be read is reported and skipped (with `strict`, the build stops
@@ -79,7 +82,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     Links out of a given folder are read only with `follow_links`; graphbuild's own output,
     cache and store folders are never read as posts.  The outputs switch to the new set in one
     step (`output_set`); a second build into the same folder waits for the first (or, without
-    `wait`, raises `BuildLocked`).
+    `wait`, raises `BuildLocked`).  The cache keeps what the last builds used, within `cache_limit` bytes.
     """
     if live is not None and store_dir is not None:
         raise ValueError("a live graph is kept in memory; build into a store folder without one")
@@ -161,6 +164,9 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
                     continue
                 post = cache.get_post(document)
                 if post is None:
+                    key = cache.key(document)
+                    if key in cache.damaged:
+                        report.damaged.append((str(path), cache.damaged[key]))
                     yield document
                 else:
                     accept(document.name, post, cached=True)
@@ -189,6 +195,8 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             _write_outputs(report, graph, gen, progress)
             publish(out, gen)
             published = True
+            record_use(cache.directory, keys)
+            prune(cache.directory, cache_limit)
         except BaseException:
             if live is not None:
                 live.clear()  # it is ahead of the outputs on disk; the next build starts afresh

@@ -46,9 +46,11 @@ def _fail(e: Exception | str) -> None:
 @click.option("--interval", default=2.0, show_default=True, help="With --watch: seconds between looks at PATHS.")
 @click.option("--follow-links", is_flag=True, help="Also read links in the given folders that lead out of them.")
 @click.option("--no-wait", is_flag=True, help="Stop with a message when another build is writing OUT (default: wait).")
+@click.option("--cache-limit", "cache_limit_mb", type=click.IntRange(min=1), default=2048, show_default=True,
+              help="MB the cache may keep of the entries of the last builds.")
 def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, jobs: int | None, executor: str,
           scheduler: str | None, cache_dir: Path | None, store_dir: Path | None, timings: bool, watch: bool,
-          interval: float, follow_links: bool, no_wait: bool) -> None:
+          interval: float, follow_links: bool, no_wait: bool, cache_limit_mb: int) -> None:
     """Build the graph of PATHS (files or folders); the bundled sample corpus when none are given.
 
     Posts whose text and pipeline have not changed since the last build come from the cache."""
@@ -58,7 +60,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
     if scheduler is not None and executor != "dask":
         _fail(f"--scheduler {scheduler} needs --executor dask (the local executor has no scheduler)")
     options = dict(strict=strict, progress=not quiet, executor=executor, scheduler=scheduler, cache_dir=cache_dir,
-                   store_dir=store_dir, follow_links=follow_links, wait=not no_wait)
+                   store_dir=store_dir, follow_links=follow_links, wait=not no_wait, cache_limit=cache_limit_mb << 20)
     if watch and store_dir is None:
         from graphbuild.live_graph import LiveGraph
 
