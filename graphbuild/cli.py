@@ -223,7 +223,10 @@ def stats(graph: Path, top: int) -> None:
 @click.option("--memory", "memory_mb", default=512, show_default=True, help="MB of memory one query may use.")
 @click.option("--allow-service", is_flag=True,
               help="Run SERVICE clauses (federated queries): the endpoint then sends requests to other servers.")
-def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_mb: int, allow_service: bool) -> None:
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Queries run at once (each in its own process); 16 more may wait, the rest get 503.")
+def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_mb: int, allow_service: bool,
+          workers: int) -> None:
     """Serve GRAPH (a Turtle file or a --store folder) as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
     from graphbuild.query import load_store
     from graphbuild.serve import make_server
@@ -232,7 +235,8 @@ def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_
         _fail(f"--port {port}: a port is a number from 0 to 65535 (0 picks a free one)")
     try:
         store = load_store(graph)
-        server = make_server(store, host, port, timeout, limit, memory_mb=memory_mb, allow_service=allow_service)
+        server = make_server(store, host, port, timeout, limit, memory_mb=memory_mb, allow_service=allow_service,
+                             workers=workers)
     except GraphbuildError as e:
         _fail(e)
     click.echo(f"graphbuild: {len(store)} triples from {graph}; SPARQL at http://{host}:{server.server_port}/sparql "

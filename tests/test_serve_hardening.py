@@ -63,6 +63,8 @@ def post(url: str, query: str, headers: dict | None = None, accept: str = "appli
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as e:
         return e.code, e.headers, e.read()
+    except OSError as e:  # the connection dropped (a server stopped under the request)
+        return 0, {}, str(e).encode()
 
 
 def raw(port: int, data: bytes, wait: float = 30.0) -> bytes:
