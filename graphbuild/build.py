@@ -1,10 +1,11 @@
 """The main job: posts in, `graph.ttl`, `graph.html` and one extraction JSON per post out.
 
 Posts stream through: each is read, looked up in the cache or extracted (here, in worker
-processes or on Dask), added to the graph store and written to a staging folder, and
-then dropped, so memory holds the graph and not the corpus.  The outputs replace the old
-ones only once every post is in, each file atomically, so a failed or killed build
-leaves the previous outputs as they were.
+processes or on Dask), added to the graph store and written to a new generation of the
+outputs, and then dropped, so memory holds the graph and not the corpus.  The generation
+replaces the old one in one step once every file is written (`output_set`), so a failed
+or killed build leaves the previous outputs as they were, and a second build into the same
+folder waits for the first (`build_lock`).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     if cache_dir is not None:
         check_folder_target(cache_dir, "--cache")
     if store_dir is not None:
-        check_store_target(store_dir)
+        check_store_target(store_dir, keep=(out, cache_dir or out / CACHE_DIR))
     files, unread_links = post_files(paths, out, (cache_dir or out / CACHE_DIR, store_dir), follow_links)
     if not files:
         raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found" +
@@ -195,12 +196,11 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             _write_outputs(report, graph, gen, progress)
             publish(out, gen)
             published = True
-            record_use(cache.directory, keys)
-            prune(cache.directory, cache_limit)
         except BaseException:
             if live is not None:
                 live.clear()  # it is ahead of the outputs on disk; the next build starts afresh
             raise
+        _keep_cache_small(cache, keys, cache_limit)
     except OSError as e:
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
             raise OutputError(e.filename or str(gen), "no space left on the disk while writing it; the previous "
@@ -290,6 +290,16 @@ def _hold_locks(out: Path, store_dir: str | Path | None, wait: bool) -> ExitStac
         held.close()
         raise
     return held
+
+
+def _keep_cache_small(cache: ExtractionCache, keys: list[str], limit: int) -> None:
+    """Record what this build used and prune the cache; a failure here costs disk space, not the build."""
+    try:
+        record_use(cache.directory, keys)
+        prune(cache.directory, limit)
+    except OSError as e:
+        print(f"graphbuild: warning: the cache in {printable(str(cache.directory))} was not pruned ({e})",
+              file=sys.stderr)
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from graphbuild.display_text import printable
 from graphbuild.errors import GraphbuildError
 
 
@@ -18,8 +19,6 @@ def main() -> None:
 
 
 def _fail(e: Exception | str) -> None:
-    from graphbuild.display_text import printable
-
     click.echo(f"graphbuild: error: {printable(str(e))}", err=True)
     sys.exit(1)
 
@@ -113,7 +112,7 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, sna
             try:
                 _print_report(rebuild(nlp), timings)
             except GraphbuildError as e:
-                click.echo(f"graphbuild: error: {e} (still watching)", err=True)
+                click.echo(f"graphbuild: error: {printable(str(e))} (still watching)", err=True)
     except KeyboardInterrupt:
         pass
 
@@ -239,7 +238,7 @@ def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_
                              workers=workers)
     except GraphbuildError as e:
         _fail(e)
-    click.echo(f"graphbuild: {len(store)} triples from {graph}; SPARQL at http://{host}:{server.server_port}/sparql "
+    click.echo(f"graphbuild: {len(store)} triples from {printable(str(graph))}; SPARQL at http://{host}:{server.server_port}/sparql "
                f"(query page at /; Ctrl-C stops)")
     try:
         server.serve_forever()

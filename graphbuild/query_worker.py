@@ -132,6 +132,9 @@ def _become_worker(memory_bytes: int | None) -> None:
         pass  # not Linux: the server still kills its children when it closes
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    import faulthandler
+
+    faulthandler.disable()  # an abort on a failed allocation is expected here, not a crash to report
     quiet = os.open(os.devnull, os.O_WRONLY)  # a failed allocation prints a Rust backtrace: not the server's log
     os.dup2(quiet, 2)
     os.close(quiet)

@@ -30,9 +30,15 @@ def check_folder_target(path: str | os.PathLike, option: str) -> None:
         raise InputError(path, f"is a file, not a folder: {option} needs a folder (a new or existing one)")
 
 
-def check_store_target(path: str | os.PathLike) -> None:
-    """Refuse a `--store` path that graphbuild would otherwise delete to put its store there."""
+def check_store_target(path: str | os.PathLike, keep: Iterable[str | os.PathLike] = ()) -> None:
+    """Refuse a `--store` path that graphbuild would otherwise delete to put its store there,
+    or one that is or holds a folder in `keep` (the output and cache folders): replacing the
+    store would remove them."""
     path = Path(path)
+    for folder in keep:
+        if _inside(_absolute(folder), _absolute(path)):
+            raise InputError(path, f"is or holds {folder}, which replacing the store would remove; "
+                                   "give --store a folder of its own")
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         raise InputError(path, "exists and is not a folder; --store needs a new folder, an empty one, "
                                "or a store graphbuild made (nothing was changed)")

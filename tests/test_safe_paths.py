@@ -86,3 +86,13 @@ def test_a_build_with_only_a_link_out_says_why_nothing_was_read(tmp_path):
     (posts / "x.txt").symlink_to("/etc/hostname")
     with pytest.raises(InputError, match="outside"):
         build([posts], tmp_path / "out", progress=False)
+
+
+@pytest.mark.parametrize("layout", ["same", "out inside", "cache inside"])
+def test_a_store_that_is_or_holds_the_output_or_cache_folder_is_refused(tmp_path, layout):
+    store = tmp_path / "store"
+    out = {"same": store, "out inside": store / "out", "cache inside": tmp_path / "out"}[layout]
+    options = ["--cache", str(store / "cache")] if layout == "cache inside" else []
+    result = CliRunner().invoke(main, ["build", "-o", str(out), "--store", str(store), "--quiet", *options])
+    assert result.exit_code == 1 and "is or holds" in result.output and "--store" in result.output
+    assert not store.exists()
