@@ -224,8 +224,10 @@ def stats(graph: Path, top: int) -> None:
               help="Run SERVICE clauses (federated queries): the endpoint then sends requests to other servers.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(min=1),
               help="Queries run at once (each in its own process); 16 more may wait, the rest get 503.")
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Another name (or address) clients may reach the server by; others are refused (DNS rebinding).")
 def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_mb: int, allow_service: bool,
-          workers: int) -> None:
+          workers: int, allowed_hosts: tuple[str, ...]) -> None:
     """Serve GRAPH (a Turtle file or a --store folder) as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
     from graphbuild.query import load_store
     from graphbuild.serve import make_server
@@ -235,7 +237,7 @@ def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_
     try:
         store = load_store(graph)
         server = make_server(store, host, port, timeout, limit, memory_mb=memory_mb, allow_service=allow_service,
-                             workers=workers)
+                             workers=workers, allowed_hosts=allowed_hosts)
     except GraphbuildError as e:
         _fail(e)
     click.echo(f"graphbuild: {len(store)} triples from {printable(str(graph))}; SPARQL at http://{host}:{server.server_port}/sparql "

@@ -165,8 +165,9 @@ class SparqlEndpoint:
 def make_server(store: ox.Store, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                 timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT, *,
                 memory_mb: int | None = DEFAULT_MEMORY_MB, allow_service: bool = False,
-                workers: int = 2, queue: int = 16) -> "SparqlServer":
-    """An HTTP server (not yet serving) for `store`; `port=0` picks a free port.  Raises
+                workers: int = 2, queue: int = 16, allowed_hosts: tuple[str, ...] = ()) -> "SparqlServer":
+    """An HTTP server (not yet serving) for `store`; `port=0` picks a free port.  The Host
+    header must name `host` (or, on loopback, localhost) or one of `allowed_hosts`.  Raises
     `GraphbuildError` naming the address when it cannot listen there."""
     endpoint = SparqlEndpoint(store, timeout, limit, workers, queue=queue, memory_mb=memory_mb,
                               allow_service=allow_service)
@@ -175,9 +176,9 @@ def make_server(store: ox.Store, host: str = DEFAULT_HOST, port: int = DEFAULT_P
         pass
 
     Handler.endpoint = endpoint
-    SparqlServer.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    server_class = SparqlServer6 if ":" in host else SparqlServer
     try:
-        server = SparqlServer((host, port), Handler)
+        server = server_class((host, port), Handler)
     except socket.gaierror as e:
         raise GraphbuildError(f"--host {host}: not an address this machine can listen on ({e.strerror})") from e
     except OverflowError as e:
@@ -189,7 +190,7 @@ def make_server(store: ox.Store, host: str = DEFAULT_HOST, port: int = DEFAULT_P
         raise GraphbuildError(f"cannot listen on {host} port {port} ({e.strerror or e}); "
                               "check --host and --port") from e
     server.endpoint = endpoint
-    server.allowed_hosts = _listening_names(host, server.server_port)
+    server.allowed_hosts = _listening_names(host, server.server_port, allowed_hosts)
     Handler.allowed_hosts = server.allowed_hosts
     return server
 
@@ -232,6 +233,12 @@ class SparqlServer(ThreadingHTTPServer):
         super().server_close()
 
 
+class SparqlServer6(SparqlServer):
+    """The same, listening on an IPv6 address."""
+
+    address_family = socket.AF_INET6
+
+
 def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
     """Serve in a background thread (for tests and notebooks); stop with `server.shutdown()`."""
     thread = threading.Thread(target=server.serve_forever, name="graphbuild-serve", daemon=True)
@@ -239,9 +246,9 @@ def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
     return thread
 
 
-def _listening_names(host: str, port: int) -> set[str]:
+def _listening_names(host: str, port: int, extra: tuple[str, ...] = ()) -> set[str]:
     """The `name:port` values a Host header may carry for a server listening on `host`."""
-    names = {host.lower()}
+    names = {host.lower(), *(name.lower().strip("[]") for name in extra)}
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

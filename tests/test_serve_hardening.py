@@ -93,6 +93,12 @@ def test_a_host_header_of_another_name_is_refused():
             assert post(url, ASK, {"Host": host})[0] == 200, host
 
 
+def test_a_name_given_with_allow_host_is_accepted():
+    with running(allowed_hosts=("graph.example",)) as (server, url):
+        assert post(url, ASK, {"Host": f"graph.example:{server.server_port}"})[0] == 200
+        assert post(url, ASK, {"Host": f"other.example:{server.server_port}"})[0] == 421
+
+
 def test_cross_site_requests_are_refused():
     with running() as (server, url):
         port = server.server_port
