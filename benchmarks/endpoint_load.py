@@ -86,7 +86,7 @@ def run_load(url: str, expected: dict[str, list], seconds: float, clients: int, 
 
     result = LoadResult()
     stop = time.time() + seconds
-    bad_clients = max(3, round(clients * bad_share)) if clients >= 4 else 0
+    bad_clients = max(3, round(clients * bad_share)) if clients >= 4 and bad_share > 0 else 0
 
     def watch_memory() -> None:
         while time.time() < stop + 1 and server_pid is not None:
@@ -184,7 +184,7 @@ def expected_answers(graph: Path) -> dict[str, list]:
 
 
 def serve_and_load(graph: Path, clients: int, seconds: float, timeout: float = 2.0, memory: int = 256,
-                   workers: int = 8) -> tuple[LoadResult, int, float]:
+                   workers: int = 8, bad_share: float = 0.3) -> tuple[LoadResult, int, float]:
     """Start `graphbuild serve` on `graph` (loopback), load it, stop it with SIGINT:
     (result, the server's exit code, seconds it took to stop)."""
     with socket.socket() as s:
@@ -196,7 +196,7 @@ def serve_and_load(graph: Path, clients: int, seconds: float, timeout: float = 2
     try:
         server.stdout.readline()  # listening
         expected = expected_answers(graph)
-        result = run_load(f"http://127.0.0.1:{port}/sparql", expected, seconds, clients, server.pid)
+        result = run_load(f"http://127.0.0.1:{port}/sparql", expected, seconds, clients, server.pid, bad_share)
     finally:
         started = time.monotonic()
         server.send_signal(signal.SIGINT)
@@ -216,6 +216,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=2.0, help="the server's --timeout")
     parser.add_argument("--memory", type=int, default=256, help="the server's --memory (MB per query)")
     parser.add_argument("--workers", type=int, default=8, help="the server's --workers")
+    parser.add_argument("--bad-share", type=float, default=0.3,
+                        help="share of the clients sending bad queries (0: saved queries only, for a baseline)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         graph = args.graph
@@ -223,7 +225,7 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "graphbuild", "build", "--quiet", "-o", tmp], check=True)
             graph = Path(tmp) / "graph.ttl"
         result, code, stop_seconds = serve_and_load(graph, args.clients, args.seconds, args.timeout, args.memory,
-                                                    args.workers)
+                                                    args.workers, args.bad_share)
     print(f"{args.clients} clients for {args.seconds:g} s on {graph.name}; server --timeout {args.timeout:g} "
           f"--memory {args.memory} --workers {args.workers}")
     print(f"saved queries: {len(result.saved_latencies)} answered correctly, {len(result.saved_failures)} failed; "
