@@ -96,3 +96,19 @@ def test_a_store_that_is_or_holds_the_output_or_cache_folder_is_refused(tmp_path
     result = CliRunner().invoke(main, ["build", "-o", str(out), "--store", str(store), "--quiet", *options])
     assert result.exit_code == 1 and "is or holds" in result.output and "--store" in result.output
     assert not store.exists()
+
+
+def test_a_store_made_before_the_marker_existed_is_still_recognised(tmp_path):
+    import pyoxigraph as ox
+
+    from graphbuild.safe_paths import check_store_target
+
+    store = tmp_path / "old-store"
+    s = ox.Store(str(store))
+    s.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.NamedNode("urn:c")))
+    s.flush()
+    del s
+    check_store_target(store)  # only pyoxigraph's own files: a store, may be replaced
+    (store / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match="not a graphbuild store"):
+        check_store_target(store)
