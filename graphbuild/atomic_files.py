@@ -28,6 +28,11 @@ def atomic_file(path: str | os.PathLike, durable: bool = True) -> Iterator[IO[by
             if durable:
                 os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        if e.filename is None:  # a failed write (a full disk) names no file: name the one being written
+            raise OSError(e.errno, e.strerror, str(path)) from e
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,19 +1,22 @@
 """The main job: posts in, `graph.ttl`, `graph.html` and one extraction JSON per post out.
 
 Posts stream through: each is read, looked up in the cache or extracted (here, in worker
-processes or on Dask), added to the graph store and written to a staging folder, and
-then dropped, so memory holds the graph and not the corpus.  The outputs replace the old
-ones only once every post is in, each file atomically, so a failed or killed build
-leaves the previous outputs as they were.
+processes or on Dask), added to the graph store and written to a new generation of the
+outputs, and then dropped, so memory holds the graph and not the corpus.  The generation
+replaces the old one in one step once every file is written (`output_set`), so a failed
+or killed build leaves the previous outputs as they were, and a second build into the same
+folder waits for the first (`build_lock`).
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import shutil
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -22,15 +25,20 @@ import networkx as nx
 from spacy.language import Language
 from tqdm import tqdm
 
+from graphbuild.build_lock import build_lock
 from graphbuild.cache import CachedExtractions, CachedPost, ExtractionCache, config_of, pipeline_fingerprint
-from graphbuild.errors import ExtractionError, GraphbuildError, InputError
+from graphbuild.cache_upkeep import DEFAULT_LIMIT_BYTES, prune, record_use
+from graphbuild.display_text import printable
+from graphbuild.errors import ExtractionError, GraphbuildError, InputError, OutputError
 from graphbuild.executors import default_jobs, run_extractions
 from graphbuild.graph_store import GraphStore, replace_store
 from graphbuild.html_map import most_connected, write_html
 from graphbuild.ingest import Document, extraction_file_name, list_posts, read_posts
 from graphbuild.live_graph import LiveGraph
 from graphbuild.network import add_evidence, to_networkx
+from graphbuild.output_set import discard, new_generation, publish, sweep
 from graphbuild.records import Extraction
+from graphbuild.safe_paths import check_folder_target, check_store_target, mark_store, post_files
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample"
 CACHE_DIR = ".graphbuild-cache"  # inside the output folder unless `cache_dir` says otherwise
@@ -45,21 +53,25 @@ class BuildReport:
     out_dir: Path
     extractions: CachedExtractions | list[Extraction] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    damaged: list[tuple[str, str]] = field(default_factory=list)  # (file, what was wrong with its cache entry)
     triples: int = 0
     cached: int = 0  # posts whose extraction came from the cache
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     def summary(self) -> str:
+        """What the build did, one line each; names are escaped so that none can forge a line or move the terminal."""
         lines = [f"{len(self.extractions)} posts built ({self.cached} from the cache), {len(self.skipped)} skipped, "
-                 f"{self.triples} triples -> {self.out_dir}"]
-        lines += [f"  skipped {path}: {reason}" for path, reason in self.skipped]
+                 f"{self.triples} triples -> {printable(str(self.out_dir))}"]
+        lines += [f"  skipped {printable(path)}: {printable(reason)}" for path, reason in self.skipped]
+        lines += [f"  the cache entry of {printable(path)} {reason}; extracted again" for path, reason in self.damaged]
         return "\n".join(lines)
 
 
 def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language | None = None,
           strict: bool = False, progress: bool = True, *, jobs: int | None = None, executor: str = "local",
           scheduler: str | None = None, cache_dir: str | Path | None = None, store_dir: str | Path | None = None,
-          vocabulary_path: str | None = None, live: LiveGraph | None = None) -> BuildReport:
+          vocabulary_path: str | None = None, live: LiveGraph | None = None,
+          follow_links: bool = False, wait: bool = True, cache_limit: int = DEFAULT_LIMIT_BYTES) -> BuildReport:
     """Build the graph of every post under `paths` (the bundled sample corpus when empty).
 
     A post that cannot be read is reported and skipped (with `strict`, the build stops
@@ -68,15 +80,26 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     `store_dir` keeps the graph in a persistent pyoxigraph store instead of memory.  `live`
     (the graph of the last build, kept in memory by `--watch`) is brought up to date instead of
     building the graph again: only the posts that changed are taken out and put back.
+    Links out of a given folder are read only with `follow_links`; graphbuild's own output,
+    cache and store folders are never read as posts.  The outputs switch to the new set in one
+    step (`output_set`); a second build into the same folder waits for the first (or, without
+    `wait`, raises `BuildLocked`).  The cache keeps what the last builds used, within `cache_limit` bytes.
     """
     if live is not None and store_dir is not None:
         raise ValueError("a live graph is kept in memory; build into a store folder without one")
     paths = list(paths or []) or [SAMPLE_CORPUS]
     out = Path(out_dir)
-    named_files = list_posts(paths)
-    files = [path for path, _ in named_files]
+    check_folder_target(out, "-o")
+    if cache_dir is not None:
+        check_folder_target(cache_dir, "--cache")
+    if store_dir is not None:
+        check_store_target(store_dir, keep=(out, cache_dir or out / CACHE_DIR))
+    files, unread_links = post_files(paths, out, (cache_dir or out / CACHE_DIR, store_dir), follow_links)
+    kept = {str(f) for f in files}
+    named_files = [(path, name) for path, name in list_posts(paths) if str(path) in kept]
     if not files:
-        raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found")
+        raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found" +
+                         "".join(f"; {path} {reason}" for path, reason in unread_links))
     cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR,
                             pipeline_fingerprint(config_of(nlp, vocabulary_path), vocabulary_path))
     if live is not None and len(files) > IN_MEMORY_POSTS:
@@ -85,17 +108,24 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     if jobs is None:
         # worker processes pay off when there are posts to share out, not for a rebuild of one
         jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(named_files, cache, default_jobs()))
-    report = BuildReport(out)
+    report = BuildReport(out, skipped=list(unread_links))
     keys: list[str] = []
     started = time.perf_counter()
-    _remove_leftovers(out, store_dir)
-    staging = out / f".extractions.{os.getpid()}.tmp"
-    store_building = Path(store_dir).with_name(f".{Path(store_dir).name}.{os.getpid()}.tmp") if store_dir else None
-    if store_building is None and len(files) > IN_MEMORY_POSTS:
-        store_building = out / f".graph-store.{os.getpid()}.tmp"  # on disk, so memory stays flat; removed after
-    graph = GraphStore(store_building) if live is None else live
+    held = _hold_locks(out, store_dir, wait)
+    try:
+        _remove_leftovers(out, store_dir)
+        gen = new_generation(out)
+        staging = gen / "extractions"
+        store_building = Path(store_dir).with_name(f".{Path(store_dir).name}.{os.getpid()}.tmp") if store_dir else None
+        if store_building is None and len(files) > IN_MEMORY_POSTS:
+            store_building = out / f".graph-store.{os.getpid()}.tmp"  # on disk, so memory stays flat; removed after
+        graph = GraphStore(store_building) if live is None else live
+    except BaseException:
+        held.close()
+        raise
     changed: dict[str, CachedPost] = {}  # with `live`: the posts that are not in it as they are now
     names: set[str] = set()
+    published = False
     try:
         bar = tqdm(total=len(files), desc="extracting", unit="post", disable=not progress, file=sys.stderr)
 
@@ -107,7 +137,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
                 graph.add_ntriples(post.ntriples)
             else:
                 changed[name] = post
-            (staging / extraction_file_name(name)).write_bytes(post.output_json)
+            _write_file(staging / extraction_file_name(name), post.output_json)
             report.seconds["rdf"] += time.perf_counter() - t
             report.cached += cached
             bar.update()
@@ -131,6 +161,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
                 bar.total += len(documents) - 1  # a blog export is many posts
                 for document in documents:
                     if live is not None and _unchanged(live, document, cache, out):
+                        _carry_over(out / "extractions" / extraction_file_name(document.name), staging)
                         keys.append(live.posts[document.name])
                         names.add(document.name)
                         report.cached += 1
@@ -138,11 +169,13 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
                         continue
                     post = cache.get_post(document)
                     if post is None:
+                        key = cache.key(document)
+                        if key in cache.damaged:
+                            report.damaged.append((str(path), cache.damaged[key]))
                         yield document
                     else:
                         accept(document.name, post, cached=True)
 
-        staging.mkdir(parents=True, exist_ok=True)
         for document, outcome in run_extractions(cache_misses(), executor, jobs, nlp, vocabulary_path, scheduler):
             report.seconds["nlp"] += outcome.nlp_seconds
             report.seconds["resolution"] += outcome.extract_seconds
@@ -164,28 +197,39 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             live.update(changed, removed=set(live.posts) - names)
             report.seconds["rdf"] += time.perf_counter() - t
         try:
-            _write_outputs(report, graph, staging, names, progress)
+            _write_outputs(report, graph, gen, progress)
+            publish(out, gen)
+            published = True
         except BaseException:
             if live is not None:
                 live.clear()  # it is ahead of the outputs on disk; the next build starts afresh
             raise
+        _keep_cache_small(cache, keys, cache_limit)
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise OutputError(e.filename or str(gen), "no space left on the disk while writing it; the previous "
+                                                      "outputs are intact and the partial files were removed: free "
+                                                      "some space and build again") from e
+        raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not published:
+            discard(gen)
         if store_building is not None:
             del graph
             gc.collect()  # close the store's files before its folder is moved
             if report.triples and store_dir is not None and store_building.exists():
+                mark_store(store_building)
                 replace_store(store_building, Path(store_dir))
             shutil.rmtree(store_building, ignore_errors=True)
+        held.close()
     report.seconds["total"] = time.perf_counter() - started
     return report
 
 
-def _write_outputs(report: BuildReport, graph: GraphStore | LiveGraph, staging: Path, names: set[str],
-                   progress: bool) -> None:
-    """Finish the graph, then put the extractions (of the posts `names`), the map and the graph in
-    place, each file atomically."""
-    out = report.out_dir
+def _write_outputs(report: BuildReport, graph: GraphStore | LiveGraph, gen: Path, progress: bool) -> None:
+    """Finish the graph, then write the map and the graph into the new generation `gen` (which
+    holds the extractions already); the caller publishes it whole."""
+    out = gen
     steps = tqdm(total=3, desc="writing", unit="step", disable=not progress, file=sys.stderr,
                  bar_format="{desc}: {n}/{total}{postfix}")
     steps.set_postfix_str("corpus totals")
@@ -205,13 +249,6 @@ def _write_outputs(report: BuildReport, graph: GraphStore | LiveGraph, staging: 
     steps.update()
     steps.set_postfix_str("graph.ttl")
     t = time.perf_counter()
-    (out / "extractions").mkdir(parents=True, exist_ok=True)
-    for staged in sorted(staging.glob("*.json")):
-        os.replace(staged, out / "extractions" / staged.name)
-    wanted = {extraction_file_name(name) for name in names}
-    for gone in (out / "extractions").glob("*.json"):  # posts removed from the corpus, or now unreadable
-        if gone.name not in wanted:
-            gone.unlink(missing_ok=True)
     report.triples = graph.write_turtle(out / "graph.ttl")
     report.seconds["turtle"] = time.perf_counter() - t
     steps.update()
@@ -245,8 +282,51 @@ def _count_misses(files: list[tuple[Path, str]], cache: ExtractionCache, enough:
     return misses
 
 
+def _hold_locks(out: Path, store_dir: str | Path | None, wait: bool) -> ExitStack:
+    """The build locks of the output folder and the store folder (released by closing the stack)."""
+    def say(message: str) -> None:
+        print(f"graphbuild: {printable(message)}", file=sys.stderr, flush=True)
+
+    held = ExitStack()
+    try:
+        held.enter_context(build_lock(out, wait, say))
+        if store_dir is not None:
+            store = Path(store_dir)
+            held.enter_context(build_lock(store.parent, wait, say, lock_file=f".{store.name}.graphbuild.lock"))
+    except BaseException:
+        held.close()
+        raise
+    return held
+
+
+def _keep_cache_small(cache: ExtractionCache, keys: list[str], limit: int) -> None:
+    """Record what this build used and prune the cache; a failure here costs disk space, not the build."""
+    try:
+        record_use(cache.directory, keys)
+        prune(cache.directory, limit)
+    except OSError as e:
+        print(f"graphbuild: warning: the cache in {printable(str(cache.directory))} was not pruned ({e})",
+              file=sys.stderr)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(path)) from e  # a failed write names no file by itself
+
+
+def _carry_over(published: Path, staging: Path) -> None:
+    """Put the extraction JSON of an unchanged post into the new generation (a hard link where possible)."""
+    try:
+        os.link(published, staging / published.name)
+    except OSError:
+        shutil.copyfile(published, staging / published.name)
+
+
 def _remove_leftovers(out: Path, store_dir: str | Path | None) -> None:
-    """Temporary files and folders of a build that was killed."""
+    """Temporary files and folders of a build that was killed (called under the build lock)."""
+    sweep(out)
     for stale in [*out.glob(".graph.*.tmp"), *out.glob("extractions/.*.tmp"), *out.glob(".extractions.*.tmp"),
                   *out.glob(".graph-store.*.tmp")]:
         shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)

@@ -5,7 +5,10 @@ A rebuild after one post changed reprocesses only that post.  The key covers the
 the spaCy and model versions and the pipeline config, so changing any of them makes
 every entry miss.  An entry is three gzip files written atomically: the extraction record,
 the post's N-Triples and its output JSON, so a cached post is added to the graph without
-parsing its record.  A damaged or half-written entry is a miss.
+parsing its record.  Each file starts with a header naming the entry format, the
+fingerprint, the key and part, and a SHA-256 of the rest: a truncated, corrupted or
+misplaced file is detected, recorded in `damaged` (so the build reports it once), removed,
+and the post extracted again; a file of another graphbuild version is ignored.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import gzip
 import hashlib
 import json
 import os
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,7 +40,12 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 EXTRACTION_CODE = ("ingest.py", "html_page.py", "front_matter.py", "blog_exports.py", "post_metadata.py",
                    "event_details.py", "normalize.py", "nlp.py", "sentence_analysis.py", "vocabulary.py",
                    "vocabulary_ruler.py", "rules.py", "targeted_ner.py", "talks.py", "entities.py", "relations.py",
-                   "extract.py", "records.py", "rdf.py", "namespace.py", "atomic_files.py", "cache.py", "executors.py")
+                   "extract.py", "records.py", "rdf.py", "namespace.py", "atomic_files.py", "cache.py", "executors.py",
+                   "display_text.py")
+
+
+ENTRY_FORMAT = b"graphbuild-cache-entry 2"
+PARTS = ("record", "output", "nt")
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class ExtractionCache:
     def __init__(self, directory: str | os.PathLike, fingerprint: str) -> None:
         self.directory = Path(directory)
         self.fingerprint = fingerprint
+        self.damaged: dict[str, str] = {}  # key -> what was wrong with its entry (removed since)
 
     def key(self, document: Document) -> str:
         h = hashlib.sha256(self.fingerprint.encode())
@@ -95,14 +105,48 @@ class ExtractionCache:
         for part, data in (("record", record.encode("utf-8", "surrogatepass")), ("output", output_json),
                            ("nt", ntriples)):
             # not fsynced: after a power cut a lost or torn entry fails its gzip check and is a miss
-            write_atomic(self.path(key, part), gzip.compress(data, compresslevel=1), durable=False)
+            write_atomic(self.path(key, part), gzip.compress(self._header(key, part, data) + data, compresslevel=1),
+                         durable=False)
         return CachedPost(key, ntriples, output_json)
 
+    def _header(self, key: str, part: str, data: bytes) -> bytes:
+        return b" ".join((ENTRY_FORMAT, self.fingerprint.encode("ascii"), f"{key}.{part}".encode("ascii"),
+                          hashlib.sha256(data).hexdigest().encode("ascii"))) + b"\n"
+
     def _read(self, key: str, part: str) -> bytes | None:
+        """One part of an entry, checked whole; None when it is missing, of another version, or damaged."""
+        path = self.path(key, part)
         try:
-            return gzip.decompress(self.path(key, part).read_bytes())
-        except (OSError, EOFError, ValueError):
-            return None  # missing, or damaged by a crash or a hand: extract again
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            return self._damaged(key, f"cannot be read ({e.strerror or e})")
+        try:
+            data = gzip.decompress(raw)
+        except (OSError, EOFError, ValueError, zlib.error):
+            return self._damaged(key, "is not a whole gzip file (truncated or overwritten)")
+        header, newline, payload = data.partition(b"\n")
+        fields = header.split(b" ")
+        if not newline or len(fields) != 5 or b" ".join(fields[:2]) != ENTRY_FORMAT:
+            if data.startswith(ENTRY_FORMAT.split(b" ")[0]):
+                return None  # an entry format of another graphbuild version: ignored
+            return self._damaged(key, "has no valid entry header")
+        if fields[2] != self.fingerprint.encode("ascii"):
+            return None  # written by another version of the pipeline: ignored
+        if fields[3] != f"{key}.{part}".encode("ascii"):
+            return self._damaged(key, f"holds the entry {fields[3].decode('ascii', 'replace')!r}")
+        if fields[4] != hashlib.sha256(payload).hexdigest().encode("ascii"):
+            return self._damaged(key, "does not match its checksum (corrupted)")
+        return payload
+
+    def _damaged(self, key: str, reason: str) -> None:
+        """Record a damaged entry once and remove it, so that the post is extracted again."""
+        if key not in self.damaged:
+            self.damaged[key] = reason
+        for part in PARTS:
+            self.path(key, part).unlink(missing_ok=True)
+        return None
 
 
 def pipeline_fingerprint(nlp_config: str = "", vocabulary_path: str | os.PathLike | None = None) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from graphbuild.display_text import printable
 from graphbuild.errors import GraphbuildError
 
 
@@ -17,8 +18,8 @@ def main() -> None:
     """Build a knowledge graph of talks, companies and AWS services from Japanese posts."""
 
 
-def _fail(e: Exception) -> None:
-    click.echo(f"graphbuild: error: {e}", err=True)
+def _fail(e: Exception | str) -> None:
+    click.echo(f"graphbuild: error: {printable(str(e))}", err=True)
     sys.exit(1)
 
 
@@ -42,16 +43,23 @@ def _fail(e: Exception) -> None:
 @click.option("--watch", is_flag=True,
               help="Keep running with the pipeline loaded; rebuild when a post is added, changed or removed.")
 @click.option("--interval", default=2.0, show_default=True, help="With --watch: seconds between looks at PATHS.")
+@click.option("--follow-links", is_flag=True, help="Also read links in the given folders that lead out of them.")
+@click.option("--no-wait", is_flag=True, help="Stop with a message when another build is writing OUT (default: wait).")
+@click.option("--cache-limit", "cache_limit_mb", type=click.IntRange(min=1), default=2048, show_default=True,
+              help="MB the cache may keep of the entries of the last builds.")
 def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, jobs: int | None, executor: str,
           scheduler: str | None, cache_dir: Path | None, store_dir: Path | None, timings: bool, watch: bool,
-          interval: float) -> None:
+          interval: float, follow_links: bool, no_wait: bool, cache_limit_mb: int) -> None:
     """Build the graph of PATHS (files or folders); the bundled sample corpus when none are given.
 
     Posts whose text and pipeline have not changed since the last build come from the cache."""
     from graphbuild.build import build as run_build
+    from graphbuild.safe_paths import snapshot_posts
 
+    if scheduler is not None and executor != "dask":
+        _fail(f"--scheduler {scheduler} needs --executor dask (the local executor has no scheduler)")
     options = dict(strict=strict, progress=not quiet, executor=executor, scheduler=scheduler, cache_dir=cache_dir,
-                   store_dir=store_dir)
+                   store_dir=store_dir, follow_links=follow_links, wait=not no_wait, cache_limit=cache_limit_mb << 20)
     if watch and store_dir is None:
         from graphbuild.live_graph import LiveGraph
 
@@ -62,7 +70,8 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
         _fail(e)
     _print_report(report, timings)
     if watch:
-        _watch(paths, interval, lambda nlp: run_build(paths, out_dir, nlp=nlp, **options), timings)
+        _watch(paths, interval, lambda nlp: run_build(paths, out_dir, nlp=nlp, **options), timings,
+               lambda watched: snapshot_posts(watched, out_dir, (cache_dir, store_dir), follow_links))
 
 
 def _print_report(report, timings: bool) -> None:
@@ -76,11 +85,11 @@ def _print_report(report, timings: bool) -> None:
         click.echo("peak RSS MB: " + ", ".join(f"{who} {mb:.0f}" for who, mb in peak.items()))
 
 
-def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool) -> None:
-    """Rebuild with one loaded pipeline whenever the posts under `paths` change (and have stopped changing)."""
+def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, snapshot) -> None:
+    """Rebuild with one loaded pipeline whenever the posts under `paths` change (and have stopped changing);
+    stop with a message when a watched folder or file is gone."""
     import time
 
-    from graphbuild.ingest import snapshot
     from graphbuild.nlp import load_pipeline
 
     from graphbuild.build import SAMPLE_CORPUS
@@ -92,7 +101,10 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool) -> 
     try:
         while True:
             time.sleep(interval)
-            now = snapshot(watched)
+            try:
+                now = snapshot(watched)
+            except GraphbuildError as e:
+                _fail(f"{e}; stopped watching (the outputs of the last build are kept)")
             if now == last or now != pending:
                 pending = None if now == last else now  # rebuild once a change has held still for one interval
                 continue
@@ -100,7 +112,7 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool) -> 
             try:
                 _print_report(rebuild(nlp), timings)
             except GraphbuildError as e:
-                click.echo(f"graphbuild: error: {e} (still watching)", err=True)
+                click.echo(f"graphbuild: error: {printable(str(e))} (still watching)", err=True)
     except KeyboardInterrupt:
         pass
 
@@ -211,17 +223,28 @@ def stats(graph: Path, top: int) -> None:
 @click.option("--port", default=3030, show_default=True)
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds a query may run.")
 @click.option("--limit", default=10_000, show_default=True, help="Most rows (or triples) in one answer.")
-def serve(graph: Path, host: str, port: int, timeout: float, limit: int) -> None:
+@click.option("--memory", "memory_mb", default=512, show_default=True, help="MB of memory one query may use.")
+@click.option("--allow-service", is_flag=True,
+              help="Run SERVICE clauses (federated queries): the endpoint then sends requests to other servers.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Queries run at once (each in its own process); 16 more may wait, the rest get 503.")
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Another name (or address) clients may reach the server by; others are refused (DNS rebinding).")
+def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_mb: int, allow_service: bool,
+          workers: int, allowed_hosts: tuple[str, ...]) -> None:
     """Serve GRAPH (a Turtle file or a --store folder) as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
     from graphbuild.query import load_store
     from graphbuild.serve import make_server
 
+    if not 0 <= port <= 65535:
+        _fail(f"--port {port}: a port is a number from 0 to 65535 (0 picks a free one)")
     try:
         store = load_store(graph)
+        server = make_server(store, host, port, timeout, limit, memory_mb=memory_mb, allow_service=allow_service,
+                             workers=workers, allowed_hosts=allowed_hosts)
     except GraphbuildError as e:
         _fail(e)
-    server = make_server(store, host, port, timeout, limit)
-    click.echo(f"graphbuild: {len(store)} triples from {graph}; SPARQL at http://{host}:{server.server_port}/sparql "
+    click.echo(f"graphbuild: {len(store)} triples from {printable(str(graph))}; SPARQL at http://{host}:{server.server_port}/sparql "
                f"(query page at /; Ctrl-C stops)")
     try:
         server.serve_forever()

@@ -18,6 +18,10 @@ class InputError(GraphbuildError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class OutputError(InputError):
+    """An output that cannot be written (a full disk): names the file and what to do."""
+
+
 class ExtractionError(GraphbuildError):
     """The NLP pipeline failed on a document."""
 

@@ -29,6 +29,7 @@ from graphbuild.records import Extraction
 from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
 EXECUTORS = ("local", "dask")
+SCHEDULER_TIMEOUT = 5  # seconds to reach a --scheduler before giving up with a message
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,52 @@ def run_extractions(documents: Iterable[Document], executor: str = "local", jobs
         for document in documents:
             yield document, extract_document(document, vocabulary_path, nlp)
     else:
-        from concurrent.futures import ProcessPoolExecutor
+        yield from run_in_processes(documents, jobs, extract_document, vocabulary_path)
 
-        # "forkserver": workers start from a clean process, not a copy of one that holds
-        # threads and a loaded model; a worker loads the pipeline on its first post
-        context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            yield from map_in_order(lambda d: pool.submit(extract_document, d, vocabulary_path), documents, 2 * jobs)
+
+def run_in_processes(documents: Iterable[Document], jobs: int, work: Callable[..., Outcome],
+                     *args) -> Iterator[tuple[Document, Outcome]]:
+    """`work(document, *args)` for each document in `jobs` worker processes, results in order.
+
+    A worker that dies (killed, out of memory, a crash in native code) breaks the whole pool:
+    the posts that were in flight are then run again one at a time in a new pool, so that only
+    the post that kills its worker again fails (reported), and the build goes on.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # "forkserver": workers start from a clean process, not a copy of one that holds
+    # threads and a loaded model; a worker loads the pipeline on its first post
+    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    pending: deque = deque()
+    source = iter(documents)
+    try:
+        while True:
+            while len(pending) < 2 * jobs and (document := next(source, None)) is not None:
+                pending.append((document, pool.submit(work, document, *args)))
+            if not pending:
+                return
+            document, future = pending.popleft()
+            try:
+                yield document, future.result()
+                continue
+            except BrokenProcessPool:
+                suspects = [document] + [d for d, _ in pending]
+                pending.clear()
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+            for suspect in suspects:  # one at a time: a second death names the post that causes it
+                try:
+                    outcome = pool.submit(work, suspect, *args).result()
+                except BrokenProcessPool:
+                    outcome = Outcome(None, "the worker process extracting it died (killed, out of memory or a "
+                                            "crash); the other posts were built")
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+                yield suspect, outcome
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _run_on_dask(documents: Iterable[Document], jobs: int, vocabulary_path: str | None,
@@ -103,7 +143,14 @@ def _run_on_dask(documents: Iterable[Document], jobs: int, vocabulary_path: str 
     if scheduler is None:
         cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=40)
-    client = Client(scheduler or cluster)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError, ValueError, TypeError) as e:
+            reason = (str(e).splitlines() or [type(e).__name__])[0]
+            raise GraphbuildError(f"the Dask scheduler at {scheduler} cannot be reached in {SCHEDULER_TIMEOUT} s "
+                                  f"({reason}); check the address and that the scheduler runs") from e
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         yield from map_in_order(lambda d: client.submit(extract_document, d, vocabulary_path, pure=False),

@@ -19,6 +19,7 @@ from functools import lru_cache
 import networkx as nx
 
 from graphbuild.atomic_files import write_atomic
+from graphbuild.display_text import escape_invisible
 
 TYPE_STYLE = {  # colour and vis-network shape per entity type
     "Talk": ("#f28e2b", "box"), "Event": ("#e15759", "star"), "Company": ("#4e79a7", "dot"),
@@ -192,7 +193,8 @@ def _controls(title: str, G: nx.MultiDiGraph) -> str:
 def _details_json(G: nx.MultiDiGraph) -> str:
     """Each node's type, labels and evidence as JSON that cannot end its <script> element early."""
     details = {node: {"type": d["type"], "label": d["label"], "labels": d.get("labels", []),
-                      "candidate": bool(d.get("candidate")), "evidence": d.get("evidence", [])[:EVIDENCE_PER_NODE]}
+                      "candidate": bool(d.get("candidate")),
+                      "evidence": [[escape_invisible(part) for part in ev] for ev in d.get("evidence", [])[:EVIDENCE_PER_NODE]]}
                for node, d in G.nodes(data=True)}
     text = json.dumps(details, ensure_ascii=False, sort_keys=True)
     text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")

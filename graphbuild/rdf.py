@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
+from graphbuild.display_text import clean_label
 from graphbuild.namespace import GB, ID
 from graphbuild.records import Entity, Evidence, Extraction
 
@@ -86,18 +87,18 @@ def post_triples(ex: Extraction) -> list[ox.Triple]:
 
     doc = _node(document_iri(ex.doc_id))
     add(doc, _TYPE, _node(GB.Document))
-    add(doc, _node(RDFS.label), _lang(ex.title or ex.name))
+    add(doc, _node(RDFS.label), _lang(clean_label(ex.title or ex.name)))
     add(doc, _node(GB.sourcePath), ox.Literal(ex.source_path or ex.source.replace("\\", "/").rsplit("/", 1)[-1]))
     for s, p, o in _metadata_triples(doc, ex):
         add(s, p, o)
     for e in ex.entities:
         node = _node(entity_iri(e.id))
         add(node, _TYPE, _node(TYPE_CLASS[e.type]))
-        add(node, _node(SKOS.prefLabel), _lang(e.name))
-        add(node, _node(RDFS.label), _lang(e.name))
+        add(node, _node(SKOS.prefLabel), _lang(clean_label(e.name)))
+        add(node, _node(RDFS.label), _lang(clean_label(e.name)))
         for alias in e.aliases:
-            if alias != e.name:
-                add(node, _node(SKOS.altLabel), _lang(alias))
+            if clean_label(alias) != clean_label(e.name):
+                add(node, _node(SKOS.altLabel), _lang(clean_label(alias)))
         if e.boto:
             add(node, _node(GB.botoClient), ox.Literal(e.boto))
         if e.type == "Service":

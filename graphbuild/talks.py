@@ -562,9 +562,10 @@ def _speakers_in_sentence(text: str, block: Block, people, orgs) -> list[tuple[i
 
 
 def _marked(c: Candidate) -> bool:
-    """A session's own marks (a time slot, a session code, an LT number) make it a talk whatever else the line says."""
+    """A session's own marks (a time slot, a session code, an LT number, a quoted title over a speaker line)
+    make it a talk whatever else the line says."""
     f = c.features
-    return bool(f.get("slot") or f.get("code") or f.get("lt")) and not (
+    return bool(f.get("slot") or f.get("code") or f.get("lt") or f.get("quoted") and f.get("speaker_next")) and not (
         f.get("not_talk_word") or f.get("closing") or f.get("sentence_end") or f.get("punctuated"))
 
 

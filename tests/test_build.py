@@ -89,7 +89,7 @@ def test_strict_build_stops_at_the_first_bad_file(nlp, tmp_path):
 def test_a_failed_build_leaves_the_previous_outputs(nlp, tmp_path, sample_build):
     _, previous = sample_build
     out = tmp_path / "out"
-    shutil.copytree(previous, out)
+    shutil.copytree(previous, out, symlinks=True)
     before = {p.name: p.read_bytes() for p in out.glob("graph.*")}
     bad = tmp_path / "bad"
     bad.mkdir()
@@ -112,7 +112,7 @@ KILL_TRIALS = 20
 
 def test_a_build_killed_at_any_point_leaves_the_previous_outputs_intact(tmp_path):
     """Previous outputs come from three sample posts, the killed build would write four: after
-    each SIGKILL, graph.ttl and graph.html are each the old file or the new one, whole."""
+    each SIGKILL, graph.ttl, graph.html and extractions/ together are the old set or the new one."""
     posts = sorted(SAMPLE_CORPUS.iterdir())
     old_posts = tmp_path / "old-posts"
     old_posts.mkdir()
@@ -126,6 +126,8 @@ def test_a_build_killed_at_any_point_leaves_the_previous_outputs_intact(tmp_path
     full = time.monotonic() - started
     versions = {name: {(old / name).read_bytes(), (new / name).read_bytes()} for name in ("graph.ttl", "graph.html")}
     assert all(len(v) == 2 for v in versions.values())
+    sets = {_digest(old): "old", _digest(new): "new"}
+    assert len(sets) == 2
 
     rng = random.Random(7)
     # half the kills anywhere, half in the last fifth of the run, where the files are written
@@ -134,7 +136,7 @@ def test_a_build_killed_at_any_point_leaves_the_previous_outputs_intact(tmp_path
     outcomes = []
     for n, delay in enumerate(delays):
         out = tmp_path / f"trial-{n}"
-        shutil.copytree(old, out)
+        shutil.copytree(old, out, symlinks=True)
         process = subprocess.Popen([*command, str(out), str(SAMPLE_CORPUS)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -142,6 +144,7 @@ def test_a_build_killed_at_any_point_leaves_the_previous_outputs_intact(tmp_path
         process.wait()
         for name, allowed in versions.items():
             assert (out / name).read_bytes() in allowed, f"trial {n}: {name} after a kill at {delay:.2f} s"
+        assert _digest(out) in sets, f"trial {n}: a mixed set of outputs after a kill at {delay:.2f} s"
         assert_parses(out / "graph.ttl")
         outcomes.append((out / "graph.ttl").read_bytes() == (new / "graph.ttl").read_bytes())
     print(f"{KILL_TRIALS} kills over a {full:.1f} s build: {sum(outcomes)} finished the new graph, "
@@ -180,6 +183,16 @@ def test_any_text_gives_a_valid_graph_with_evidence_at_its_offsets_and_the_same_
 def _outputs(out: Path) -> dict[str, bytes]:
     files = [out / "graph.ttl", out / "graph.html", *sorted((out / "extractions").iterdir())]
     return {str(p.relative_to(out)): p.read_bytes() for p in files}
+
+
+def _digest(out: Path) -> str:
+    """One hash of the whole output set (every file's name and bytes)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, data in sorted(_outputs(out).items()):
+        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()
 
 
 def test_a_dask_build_on_a_local_cluster_gives_the_same_bytes_as_the_local_build(sample_build, tmp_path):
