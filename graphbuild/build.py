@@ -103,7 +103,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             keys.append(post.key)
             names.add(name)
             if live is None:
-                graph.add_ntriples(post.ntriples)
+                graph.add_post(name, post.ntriples)
             else:
                 changed[name] = post
             (staging / f"{name}.json").write_bytes(post.output_json)
@@ -210,6 +210,7 @@ def _write_outputs(report: BuildReport, graph: GraphStore | LiveGraph, staging: 
         if gone.name not in wanted:
             gone.unlink(missing_ok=True)
     report.triples = graph.write_turtle(out / "graph.ttl")
+    graph.write_trig(out / "graph.trig")  # the same triples, in one named graph per post and a corpus graph
     report.seconds["turtle"] = time.perf_counter() - t
     steps.update()
     steps.close()
