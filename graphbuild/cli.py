@@ -137,6 +137,26 @@ def query(graph: Path, query: str, fmt: str) -> None:
     click.echo(format_result(result, fmt))
 
 
+@main.command("export")
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "graphml", "neo4j"]), required=True,
+              help="csv: nodes.csv and edges.csv; graphml: graph.graphml (Gephi, yEd); neo4j: neo4j-admin import CSVs.")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the files.  [default: export-FORMAT next to GRAPH]")
+def export_graph(graph: Path, fmt: str, out_dir: Path | None) -> None:
+    """Write GRAPH (a Turtle file or a --store folder) for tools that do not read RDF: its entities and relations."""
+    from graphbuild.network import to_networkx
+    from graphbuild.query import load_store
+    from graphbuild.tool_export import write_export
+
+    try:
+        G = to_networkx(load_store(graph), evidence=False)
+    except GraphbuildError as e:
+        _fail(e)
+    written = write_export(G, out_dir or graph.parent / f"export-{fmt}", fmt)
+    click.echo(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges -> " + ", ".join(map(str, written)))
+
+
 @main.command("eval")
 @click.option("--gold", "gold_dir", required=True, type=click.Path(path_type=Path), help="Folder of gold .json files.")
 @click.option("--errors", is_flag=True, help="Also list false positives and false negatives with their sentences.")
