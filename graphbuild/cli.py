@@ -157,6 +157,29 @@ def export_graph(graph: Path, fmt: str, out_dir: Path | None) -> None:
     click.echo(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges -> " + ", ".join(map(str, written)))
 
 
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The Graph Store Protocol URL, e.g. http://localhost:7878/store (Oxigraph) or "
+                   "http://localhost:3030/ds/data (Fuseki).")
+@click.option("--full", is_flag=True, help="Send every graph again, not only those that changed since the last publish.")
+@click.option("--state", "state_path", type=click.Path(path_type=Path), default=None,
+              help="File of what was sent to each endpoint.  [default: .graphbuild-publish.json next to GRAPH]")
+@click.option("--retries", default=4, show_default=True, help="Tries again after a failed connection or a 5xx/429 answer.")
+def publish(graph: Path, endpoint: str, full: bool, state_path: Path | None, retries: int) -> None:
+    """PUT each named graph of GRAPH (graph.trig, or the build's output folder) to a triple store, DELETE those gone.
+
+    Credentials: GRAPHBUILD_PUBLISH_TOKEN (bearer), or GRAPHBUILD_PUBLISH_USER and GRAPHBUILD_PUBLISH_PASSWORD,
+    or the endpoint host's entry in the netrc file."""
+    from graphbuild.publish import publish as run_publish
+
+    try:
+        report = run_publish(graph, endpoint, full=full, state_path=state_path, retries=retries)
+    except GraphbuildError as e:
+        _fail(e)
+    click.echo(report.summary(endpoint))
+
+
 @main.command("eval")
 @click.option("--gold", "gold_dir", required=True, type=click.Path(path_type=Path), help="Folder of gold .json files.")
 @click.option("--errors", is_flag=True, help="Also list false positives and false negatives with their sentences.")
