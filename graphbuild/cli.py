@@ -47,7 +47,16 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
           interval: float) -> None:
     """Build the graph of PATHS (files or folders); the bundled sample corpus when none are given.
 
-    Posts whose text and pipeline have not changed since the last build come from the cache."""
+    Posts whose text and pipeline have not changed since the last build come from the cache, and
+    the last build's graph is kept there too: only the changed posts are taken out and put back."""
+    if not watch and store_dir is None:
+        from graphbuild.build_state import up_to_date
+
+        last = up_to_date(paths, out_dir, cache_dir, strict=strict)
+        if last is not None:  # nothing to do: the model is not loaded, the outputs stay as they are
+            click.echo(f"{last['posts']} posts unchanged since the last build, {len(last['skipped'])} skipped, "
+                       f"{last['triples']} triples -> {out_dir}")
+            return
     from graphbuild.build import build as run_build
 
     options = dict(strict=strict, progress=not quiet, executor=executor, scheduler=scheduler, cache_dir=cache_dir,

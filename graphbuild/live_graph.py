@@ -11,7 +11,9 @@ those of a full build.
 
 from __future__ import annotations
 
+import gc
 import os
+import shutil
 import tempfile
 from itertools import combinations
 from pathlib import Path
@@ -44,12 +46,30 @@ class LiveGraph:
     """The finished graph of the last build, its posts (name -> cache key), its Turtle blocks and
     its map's evidence, ready to be brought up to date by `update`."""
 
-    def __init__(self) -> None:
-        self.clear()
+    def __init__(self, graph: GraphStore | None = None) -> None:
+        """An empty live graph, in memory or (`graph`, an empty `GraphStore` on disk) in a store folder."""
+        self._path = graph.path if graph is not None else None
+        self.clear(graph)
 
-    def clear(self) -> None:
+    @classmethod
+    def reopen(cls, graph: GraphStore, kept: dict) -> "LiveGraph":
+        """The live graph saved as `kept()` beside the store folder of `graph` (see `build_state`)."""
+        live = cls.__new__(cls)
+        live._path, live.graph = graph.path, graph
+        live.__dict__.update(kept)
+        return live
+
+    def kept(self) -> dict:
+        """Everything but the store: what `reopen` needs besides it."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("graph", "_path")}
+
+    def clear(self, graph: GraphStore | None = None) -> None:
         """Forget everything: the next `update` loads every post."""
-        self.graph = GraphStore()
+        if graph is None and self._path is not None:
+            self.graph = None
+            gc.collect()  # close the store's files before its folder goes
+            shutil.rmtree(self._path, ignore_errors=True)
+        self.graph = graph if graph is not None else GraphStore(self._path)
         self.posts: dict[str, str] = {}
         self._terms = TurtleTerms(PREFIXES)
         self._blocks: dict[tuple[int, str], Block] = {}
