@@ -31,8 +31,8 @@ from graphbuild.html_map import most_connected
 from graphbuild.namespace import GB, ID
 from graphbuild.network import add_evidence, refresh_networkx, to_networkx
 from graphbuild.rdf import CLASS_TYPE, PREDICATE, PREFIXES
-from graphbuild.sorted_turtle import (Block, TurtleTerms, graph_text, sorted_blocks, subject_block, subject_key,
-                                      write_blocks, write_graph_texts)
+from graphbuild.sorted_turtle import (Block, TurtleTerms, graph_text, graph_text_of_blocks, sorted_blocks,
+                                      subject_block, subject_key, write_blocks, write_graph_texts)
 
 _MENTIONS = ox.NamedNode(str(GB.mentions))
 _TYPE = ox.NamedNode(str(RDF.type))
@@ -40,6 +40,7 @@ _SPELLING = ox.NamedNode(str(GB.spelling))
 _RELATION = {ox.NamedNode(str(iri)): name for name, iri in PREDICATE.items()}
 _NODE_CLASSES = {ox.NamedNode(str(cls)) for cls in [*CLASS_TYPE, GB.Document]}
 _STATEMENT = str(ID["statement/"])
+_CORPUS = ox.NamedNode(CORPUS_GRAPH)
 
 
 class LiveGraph:
@@ -74,6 +75,7 @@ class LiveGraph:
         self._terms = TurtleTerms(PREFIXES)
         self._blocks: dict[tuple[int, str], Block] = {}
         self._graph_texts: dict[str, tuple[str, int]] = {}  # named graph IRI -> its TriG block (posts' graphs)
+        self._corpus_blocks: dict[tuple[int, str], Block] = {}  # the corpus graph's, by subject
         self._touched: set[str] | None = None  # subjects the last update touched; None: all of them
         self._touched_edges: set[tuple[str, str, str]] = set()  # relation triples (s, name, o) it added or removed
         self._network: nx.MultiDiGraph | None = None  # the whole graph's NetworkX view, without evidence
@@ -101,6 +103,8 @@ class LiveGraph:
         self.graph.finish()
         with tempfile.TemporaryDirectory(prefix=".graphbuild-turtle-") as runs:
             self._blocks = {block[0]: block for block in sorted_blocks(store, self._terms, Path(runs))}
+            self._corpus_blocks = {block[0]: block for block in sorted_blocks(store, self._terms, Path(runs),
+                                                                              graph=_CORPUS)}
         self._touched = None
 
     def _update(self, added: dict[str, CachedPost], removed: set[str]) -> None:
@@ -133,11 +137,12 @@ class LiveGraph:
         set_labels(store, labelled)
         subjects |= self._recount_service_pairs(changed)
         for subject in subjects:
-            block = subject_block(store, subject, self._terms)
-            if block is None:
-                self._blocks.pop(subject_key(subject), None)
-            else:
-                self._blocks[block[0]] = block
+            for blocks, graph in ((self._blocks, None), (self._corpus_blocks, _CORPUS)):
+                block = subject_block(store, subject, self._terms, graph)
+                if block is None:
+                    blocks.pop(subject_key(subject), None)
+                else:
+                    blocks[block[0]] = block
         self._touched = {s.value for s in subjects}
         self._touched_edges = {(q.subject.value, _RELATION[q.predicate], q.object.value)
                                for q in changed if q.predicate in _RELATION}
@@ -167,11 +172,11 @@ class LiveGraph:
         """graph.trig: the posts' graphs from kept blocks (made again for the changed posts only),
         the corpus graph made again; returns the number of quads."""
         store = self.graph.store
-        corpus = ox.NamedNode(CORPUS_GRAPH)
         with tempfile.TemporaryDirectory(prefix=".graphbuild-trig-") as runs:
             def text(graph: ox.NamedNode) -> tuple[str, int]:
-                if graph == corpus:
-                    return graph_text(store, graph, self._terms, Path(runs))
+                if graph == _CORPUS:
+                    return graph_text_of_blocks(graph, (self._corpus_blocks[k] for k in sorted(self._corpus_blocks)),
+                                                self._terms)
                 if graph.value not in self._graph_texts:
                     self._graph_texts[graph.value] = graph_text(store, graph, self._terms, Path(runs))
                 return self._graph_texts[graph.value]

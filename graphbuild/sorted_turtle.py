@@ -41,9 +41,11 @@ def write_store_turtle(store: ox.Store, target: str | os.PathLike | IO, prefixes
         return write_blocks(target, prefixes, sorted_blocks(store, terms, Path(runs_dir), run_bytes))
 
 
-def sorted_blocks(store: ox.Store, terms: "TurtleTerms", runs_dir: Path, run_bytes: int = RUN_BYTES) -> Iterator[Block]:
-    """Every subject's Turtle block, in subject order; runs that do not fit in `run_bytes` go to `runs_dir`."""
-    rows = _sorted_rows(_rows(store, terms), runs_dir, run_bytes)
+def sorted_blocks(store: ox.Store, terms: "TurtleTerms", runs_dir: Path, run_bytes: int = RUN_BYTES,
+                  graph: ox.NamedNode | None = None) -> Iterator[Block]:
+    """Every subject's Turtle block (of the default graph, or of `graph`), in subject order; runs
+    that do not fit in `run_bytes` go to `runs_dir`."""
+    rows = _sorted_rows(_rows(store, terms, graph), runs_dir, run_bytes)
     for key, group in groupby(rows, key=itemgetter(0, 1)):
         yield _block(key, [(p, o) for _, _, p, o in group], terms)
 
@@ -84,8 +86,12 @@ def write_store_trig(store: ox.Store, target: str | os.PathLike | IO, prefixes: 
 def graph_text(store: ox.Store, graph: ox.NamedNode, terms: "TurtleTerms", runs_dir: Path,
                run_bytes: int = RUN_BYTES) -> tuple[str, int]:
     """One named graph as a TriG block, and its number of triples."""
-    rows = _sorted_rows(_rows(store, terms, graph), runs_dir, run_bytes)
-    blocks = [_block(key, [(p, o) for _, _, p, o in group], terms) for key, group in groupby(rows, key=itemgetter(0, 1))]
+    return graph_text_of_blocks(graph, list(sorted_blocks(store, terms, runs_dir, run_bytes, graph)), terms)
+
+
+def graph_text_of_blocks(graph: ox.NamedNode, blocks: Iterable[Block], terms: "TurtleTerms") -> tuple[str, int]:
+    """A named graph as a TriG block from its subjects' blocks (in subject order), and its number of triples."""
+    blocks = list(blocks)
     return f"{terms.iri(graph.value)} {{\n\n" + "".join(b for _, b, _ in blocks) + "}\n\n", sum(n for _, _, n in blocks)
 
 
@@ -98,10 +104,11 @@ def prefix_lines(prefixes: dict[str, str]) -> str:
     return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items())) + "\n"
 
 
-def subject_block(store: ox.Store, subject: ox.NamedNode | ox.BlankNode, terms: "TurtleTerms") -> Block | None:
-    """The Turtle block of one subject of the default graph (None when it has no triples there)."""
+def subject_block(store: ox.Store, subject: ox.NamedNode | ox.BlankNode, terms: "TurtleTerms",
+                  graph: ox.NamedNode | None = None) -> Block | None:
+    """The Turtle block of one subject of the default graph or of `graph` (None when it has no triples there)."""
     pairs = [(q.predicate.value, terms.of(q.object))
-             for q in store.quads_for_pattern(subject, None, None, ox.DefaultGraph())]
+             for q in store.quads_for_pattern(subject, None, None, graph if graph is not None else ox.DefaultGraph())]
     return _block(subject_key(subject), pairs, terms) if pairs else None
 
 
@@ -118,7 +125,7 @@ def _block(key: tuple[int, str], pairs: list[tuple[str, str]], terms: "TurtleTer
 
 
 def _rows(store: ox.Store, terms: "TurtleTerms", graph: ox.NamedNode | None = None) -> Iterator[Row]:
-    for q in store.quads_for_pattern(None, None, None, graph or ox.DefaultGraph()):
+    for q in store.quads_for_pattern(None, None, None, graph if graph is not None else ox.DefaultGraph()):
         yield (*subject_key(q.subject), q.predicate.value, terms.of(q.object))
 
 
