@@ -123,6 +123,8 @@ def run_build(args: list[str]) -> tuple[float, dict[str, float], str, dict[str, 
 
 
 def _stage_seconds(output: str) -> dict[str, float]:
+    if "seconds:" not in output:
+        return {}  # nothing changed: the build ended before any stage
     line = output.split("seconds:")[1].splitlines()[0]
     return {k: float(v) for k, v in re.findall(r"(\w+) ([\d.]+)", line)}
 
@@ -161,7 +163,8 @@ def incremental(work: Path, posts: int) -> Path:
     paths = write_corpus(corpus, posts, seed=1, sessions=(12, 20))
     chars = sum(len(p.read_text(encoding="utf-8")) for p in paths)
     print(f"## 2. Builds of {posts} synthetic posts ({chars:,} characters, about {chars // posts:,} a post)\n")
-    print("Cold: `graphbuild build` started afresh each time, as from a shell.\n")
+    print("Cold: `graphbuild build` started afresh each time, as from a shell (it reopens the last build's graph, "
+          "kept in the cache folder).\n")
     full, stages, output, peaks = run_build(["-o", str(out), str(corpus)])
     print(f"- full build: {full:.1f} s wall; stage seconds (NLP and resolution summed over the worker processes): "
           + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
@@ -171,8 +174,9 @@ def incremental(work: Path, posts: int) -> Path:
     print(f"- rebuild after 1 of {posts} posts changed: {one:.2f} s wall = **{100 * one / full:.1f}%** of the full "
           "build; " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
     print("  " + output.strip().splitlines()[0])
-    none, stages, _, _ = run_build(["-o", str(out), str(corpus)])
-    print(f"- rebuild with nothing changed: {none:.2f} s wall = {100 * none / full:.1f}%\n")
+    none, stages, output, _ = run_build(["-o", str(out), str(corpus)])
+    print(f"- rebuild with nothing changed: **{none:.2f} s** wall = {100 * none / full:.1f}%")
+    print("  " + output.strip().splitlines()[0] + "\n")
     print("Warm: `graphbuild build --watch` keeps the pipeline loaded and rebuilds when a post changes.\n")
     command = [sys.executable, "-m", "graphbuild", "build", "--quiet", "--timings", "--watch", "--interval", "0.5",
                "-o", str(out), str(corpus)]

@@ -26,6 +26,7 @@ from spacy.language import Language
 from tqdm import tqdm
 
 from graphbuild.build_lock import build_lock
+from graphbuild.build_state import CACHE_DIR, SAMPLE_CORPUS, BuildState
 from graphbuild.cache import CachedExtractions, CachedPost, ExtractionCache, config_of, pipeline_fingerprint
 from graphbuild.cache_upkeep import DEFAULT_LIMIT_BYTES, prune, record_use
 from graphbuild.display_text import printable
@@ -40,8 +41,6 @@ from graphbuild.output_set import discard, new_generation, publish, sweep
 from graphbuild.records import Extraction
 from graphbuild.safe_paths import check_folder_target, check_store_target, mark_store, post_files
 
-SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample"
-CACHE_DIR = ".graphbuild-cache"  # inside the output folder unless `cache_dir` says otherwise
 STAGES = ("read", "nlp", "resolution", "rdf", "html", "turtle")
 # Above this many posts the graph is built in a pyoxigraph store on disk (a synthetic post
 # of 2,300 characters gives about 1,000 triples, and a million triples take about 200 MB of memory).
@@ -105,6 +104,10 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     if live is not None and len(files) > IN_MEMORY_POSTS:
         live.clear()  # it holds the graph in memory twice; a corpus this big is built on disk each time
         live = None
+    state = None  # the last build's graph kept in the cache folder, brought up to date like a live graph
+    if live is None and store_dir is None and len(files) <= IN_MEMORY_POSTS:
+        state = BuildState(cache.directory, out)
+        live = state.open(cache.fingerprint)
     if jobs is None:
         # worker processes pay off when there are posts to share out, not for a rebuild of one
         jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(named_files, cache, default_jobs()))
@@ -134,7 +137,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             keys.append(post.key)
             names.add(name)
             if live is None:
-                graph.add_ntriples(post.ntriples)
+                graph.add_post(name, post.ntriples)
             else:
                 changed[name] = post
             _write_file(staging / extraction_file_name(name), post.output_json)
@@ -204,6 +207,10 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             if live is not None:
                 live.clear()  # it is ahead of the outputs on disk; the next build starts afresh
             raise
+        if state is not None:
+            state.save(live, pipeline=cache.fingerprint, default_pipeline=_default_pipeline(cache, nlp, vocabulary_path),
+                       paths=paths, out_dir=out, vocabulary_path=vocabulary_path, posts=len(keys),
+                       triples=report.triples, skipped=report.skipped)
         _keep_cache_small(cache, keys, cache_limit)
     except OSError as e:
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -250,6 +257,7 @@ def _write_outputs(report: BuildReport, graph: GraphStore | LiveGraph, gen: Path
     steps.set_postfix_str("graph.ttl")
     t = time.perf_counter()
     report.triples = graph.write_turtle(out / "graph.ttl")
+    graph.write_trig(out / "graph.trig")  # the same triples, in one named graph per post and a corpus graph
     report.seconds["turtle"] = time.perf_counter() - t
     steps.update()
     steps.close()
@@ -261,6 +269,11 @@ def _map_view(graph: GraphStore) -> tuple[nx.MultiDiGraph, int]:
     drawn = most_connected(G)
     add_evidence(drawn, graph)
     return drawn, G.number_of_nodes()
+
+
+def _default_pipeline(cache: ExtractionCache, nlp: Language | None, vocabulary_path: str | None) -> bool:
+    """Whether the build ran the pipeline `graphbuild build` loads (so a shell rebuild may trust its state)."""
+    return cache.fingerprint == pipeline_fingerprint(config_of(None, vocabulary_path), vocabulary_path)
 
 
 def _unchanged(live: LiveGraph, document: Document, cache: ExtractionCache, out: Path) -> bool:

@@ -52,7 +52,16 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
           interval: float, follow_links: bool, no_wait: bool, cache_limit_mb: int) -> None:
     """Build the graph of PATHS (files or folders); the bundled sample corpus when none are given.
 
-    Posts whose text and pipeline have not changed since the last build come from the cache."""
+    Posts whose text and pipeline have not changed since the last build come from the cache, and
+    the last build's graph is kept there too: only the changed posts are taken out and put back."""
+    if not watch and store_dir is None:
+        from graphbuild.build_state import up_to_date
+
+        last = up_to_date(paths, out_dir, cache_dir, strict=strict)
+        if last is not None:  # nothing to do: the model is not loaded, the outputs stay as they are
+            click.echo(f"{last['posts']} posts unchanged since the last build, {len(last['skipped'])} skipped, "
+                       f"{last['triples']} triples -> {out_dir}")
+            return
     from graphbuild.build import build as run_build
     from graphbuild.safe_paths import snapshot_posts
 
@@ -147,6 +156,49 @@ def query(graph: Path, query: str, fmt: str) -> None:
     except GraphbuildError as e:
         _fail(e)
     click.echo(format_result(result, fmt))
+
+
+@main.command("export")
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "graphml", "neo4j"]), required=True,
+              help="csv: nodes.csv and edges.csv; graphml: graph.graphml (Gephi, yEd); neo4j: neo4j-admin import CSVs.")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the files.  [default: export-FORMAT next to GRAPH]")
+def export_graph(graph: Path, fmt: str, out_dir: Path | None) -> None:
+    """Write GRAPH (a Turtle file or a --store folder) for tools that do not read RDF: its entities and relations."""
+    from graphbuild.network import to_networkx
+    from graphbuild.query import load_store
+    from graphbuild.tool_export import write_export
+
+    try:
+        G = to_networkx(load_store(graph), evidence=False)
+    except GraphbuildError as e:
+        _fail(e)
+    written = write_export(G, out_dir or graph.parent / f"export-{fmt}", fmt)
+    click.echo(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges -> " + ", ".join(map(str, written)))
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The Graph Store Protocol URL, e.g. http://localhost:7878/store (Oxigraph) or "
+                   "http://localhost:3030/ds/data (Fuseki).")
+@click.option("--full", is_flag=True, help="Send every graph again, not only those that changed since the last publish.")
+@click.option("--state", "state_path", type=click.Path(path_type=Path), default=None,
+              help="File of what was sent to each endpoint.  [default: .graphbuild-publish.json next to GRAPH]")
+@click.option("--retries", default=4, show_default=True, help="Tries again after a failed connection or a 5xx/429 answer.")
+def publish(graph: Path, endpoint: str, full: bool, state_path: Path | None, retries: int) -> None:
+    """PUT each named graph of GRAPH (graph.trig, or the build's output folder) to a triple store, DELETE those gone.
+
+    Credentials: GRAPHBUILD_PUBLISH_TOKEN (bearer), or GRAPHBUILD_PUBLISH_USER and GRAPHBUILD_PUBLISH_PASSWORD,
+    or the endpoint host's entry in the netrc file."""
+    from graphbuild.publish import publish as run_publish
+
+    try:
+        report = run_publish(graph, endpoint, full=full, state_path=state_path, retries=retries)
+    except GraphbuildError as e:
+        _fail(e)
+    click.echo(report.summary(endpoint))
 
 
 @main.command("eval")

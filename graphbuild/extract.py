@@ -25,7 +25,9 @@ def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) 
     def evidence(start: int, end: int) -> Evidence:
         i = max(0, bisect_right(starts, start) - 1)
         s_start, s_end = sentences[i] if sentences else (start, end)
-        return Evidence(document.id, i, start, end, document.text[start:end], document.text[s_start:max(s_end, end)])
+        w_start, w_end = sentence_window(s_start, max(s_end, end), start, end)
+        return Evidence(document.id, i, start, end, document.text[start:end], document.text[w_start:w_end],
+                        w_start, (w_start, w_end) != (s_start, max(s_end, end)))
 
     pairs = collect_mentions(doc, vocabulary)
     alias_of = _handle_aliases(document.text, pairs) | _series_aliases(pairs) | _byline_handles(
@@ -58,6 +60,22 @@ def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) 
     return Extraction(document.id, document.name, document.source, document.title, len(document.text),
                       entities, tuple(mentions), relations, author,
                       metadata=document.metadata, source_path=source_path(document), events=events)
+
+
+SENTENCE_CHARS = 500  # a longer sentence is kept as windows of it: whole, it would be repeated by every mention
+WINDOW_STEP = 100
+
+
+def sentence_window(s_start: int, s_end: int, start: int, end: int) -> tuple[int, int]:
+    """The characters of sentence [s_start, s_end) kept with evidence [start, end): all of them, or
+    for a long sentence the steps of `WINDOW_STEP` characters around the evidence and one more on
+    each side.  Windows start and end on step boundaries, so the mentions of one long sentence
+    share a few windows and output grows with the text, not with its square."""
+    if s_end - s_start <= SENTENCE_CHARS:
+        return s_start, s_end
+    first = (start - s_start) // WINDOW_STEP - 1
+    last = -(-(end - s_start) // WINDOW_STEP) + 1
+    return max(s_start, s_start + first * WINDOW_STEP), min(s_end, s_start + last * WINDOW_STEP)
 
 
 def _relations(found: list[FoundRelation], alias_of: dict[str, str], evidence) -> tuple[Relation, ...]:

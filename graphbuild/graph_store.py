@@ -1,9 +1,12 @@
 """The graph a build makes, held in pyoxigraph: in memory, or in a folder on disk for
 graphs too big for memory (`graphbuild build --store DIR`).
 
-Posts go in one at a time, so a build holds the graph, not the posts.  `finish` then adds
+Posts go in one at a time, so a build holds the graph, not the posts.  Each post's triples
+are kept in a named graph of its own (named after the post) and in the default graph, which
+is the union of every graph.  `finish` then adds, in a corpus graph and the default graph,
 what only the whole corpus knows: each relation statement's support count (evidence spans
-over every post) and its best confidence, and which services are discussed together.
+over every post) and its best confidence, each entity's preferred label (the name most posts
+use), and which services are discussed together.
 """
 
 from __future__ import annotations
@@ -16,26 +19,47 @@ from typing import IO, Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph
+from rdflib.namespace import SKOS
 
-from graphbuild.sorted_turtle import write_store_turtle
-from graphbuild.namespace import GB, ID
-from graphbuild.rdf import PREFIXES, new_graph, post_triples
+from graphbuild.sorted_turtle import write_store_trig, write_store_turtle
+from graphbuild.namespace import GB, GRAPH, ID
+from graphbuild.rdf import PREFIXES, new_graph, post_ntriples, readable_local_name
 from graphbuild.records import Extraction
 
-# Each post gave its statements a confidence; the graph keeps the best, and counts the
-# evidence spans over every post.  One SPARQL update, run inside pyoxigraph.
-_CORPUS_TOTALS = f"""
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+CORPUS_GRAPH = str(GRAPH["corpus"])  # the named graph of what only the whole corpus knows
+
+
+def post_graph(name: str) -> ox.NamedNode:
+    """The named graph of a post's triples, named after the post (a name like "a/index" keeps its slashes)."""
+    return ox.NamedNode(str(GRAPH["post/" + "/".join(readable_local_name(part) for part in name.split("/"))]))
+
+
+_PREFIXES = f"""PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX gb: <{GB._NS}>
-DELETE {{ ?statement gb:confidence ?old }}
-INSERT {{ ?statement gb:supportCount ?support ; gb:confidence ?best }}
-WHERE {{
-  {{ SELECT ?statement (COUNT(DISTINCT ?source) AS ?support) (MAX(?c) AS ?best) WHERE {{
-      ?statement a rdf:Statement ; prov:wasDerivedFrom ?source ; gb:confidence ?c .
-  }} GROUP BY ?statement }}
-  ?statement gb:confidence ?old .
-}}"""
+"""
+
+
+def _scope(variable: str, iris: Iterable[str] | None) -> str:
+    return "" if iris is None else f"VALUES ?{variable} {{ " + " ".join(f"<{i}>" for i in sorted(iris)) + " } "
+
+
+def statement_totals_update(statements: Iterable[str] | None = None) -> str:
+    """The SPARQL update that gives each statement (or only `statements`, replacing what they had)
+    its support count (evidence spans over every post) and best confidence (its evidence's)."""
+    only = _scope("statement", statements)
+    delete = "" if statements is None else f"""DELETE {{ ?statement gb:supportCount ?n ; gb:confidence ?c .
+  GRAPH <{CORPUS_GRAPH}> {{ ?statement gb:supportCount ?n ; gb:confidence ?c }} }}
+WHERE {{ {only}?statement gb:supportCount ?n ; gb:confidence ?c }} ;
+"""
+    return _PREFIXES + delete + f"""INSERT {{ ?statement gb:supportCount ?support ; gb:confidence ?best .
+  GRAPH <{CORPUS_GRAPH}> {{ ?statement gb:supportCount ?support ; gb:confidence ?best }} }}
+WHERE {{ SELECT ?statement (COUNT(DISTINCT ?source) AS ?support) (MAX(?c) AS ?best) WHERE {{
+  {only}?statement a rdf:Statement ; prov:wasDerivedFrom ?source . ?source gb:confidence ?c .
+}} GROUP BY ?statement }}"""
+
 
 # Which services are discussed together: each pair of services named in the same talks, with
 # the number of those talks.  Counted once here rather than by every query (at a million
@@ -47,7 +71,8 @@ def service_pairs_update(pairs: Iterable[tuple[str, str]] | None = None) -> str:
     """The SPARQL update that adds the `gb:ServicePair`s of the graph; with `pairs` (service IRIs
     `s1` < `s2`), it counts only those again, removing the old counts (an incremental rebuild)."""
     where = "?talk gb:mentions ?s1 , ?s2 . FILTER(STR(?s1) < STR(?s2)) ?s1 a gb:Service . ?s2 a gb:Service ."
-    insert = f"""INSERT {{ ?pair a gb:ServicePair ; gb:pairedService ?s1 , ?s2 ; gb:talkCount ?n }}
+    facts = "?pair a gb:ServicePair ; gb:pairedService ?s1 , ?s2 ; gb:talkCount ?n"
+    insert = f"""INSERT {{ {facts} . GRAPH <{CORPUS_GRAPH}> {{ {facts} }} }}
 WHERE {{
   {{ SELECT ?s1 ?s2 (COUNT(*) AS ?n) WHERE {{ VALUES_PAIRS{where} }} GROUP BY ?s1 ?s2 }}
   BIND({_SERVICE_PAIR_IRI} AS ?pair)
@@ -56,13 +81,51 @@ WHERE {{
     if pairs is None:
         return prefixes + insert.replace("VALUES_PAIRS", "")
     values = "VALUES (?s1 ?s2) { " + " ".join(f"(<{a}> <{b}>)" for a, b in sorted(pairs)) + " } "
-    return prefixes + f"""DELETE {{ ?pair ?p ?o }} WHERE {{ {values}?pair gb:pairedService ?s1 , ?s2 ; ?p ?o }} ;
+    return prefixes + f"""DELETE {{ ?pair ?p ?o . GRAPH <{CORPUS_GRAPH}> {{ ?pair ?p ?o }} }}
+WHERE {{ {values}?pair gb:pairedService ?s1 , ?s2 ; ?p ?o }} ;
 """ + insert.replace("VALUES_PAIRS", values)
 
 
 def service_pair_iri(s1: str, s2: str) -> str:
     """The IRI `service_pairs_update` gives the pair of services `s1` < `s2`."""
     return f"{ID}service-pair/" + hashlib.sha1(f"{s1} {s2}".encode()).hexdigest()[:20]
+
+
+def set_labels(store: ox.Store, entities: Iterable[str] | None = None) -> None:
+    """Give each entity (or only `entities`, replacing what they had) one `skos:prefLabel` per
+    language, the name the most posts give it (ties: the first in code point order), and every
+    other spelling as `skos:altLabel`; in the default graph and the corpus graph."""
+    scope = None if entities is None else sorted(set(entities))
+    if scope == []:
+        return
+    corpus = ox.NamedNode(CORPUS_GRAPH)
+    if scope is not None:
+        old = [q for iri in scope for p in (_PREF, _ALT) for q in store.quads_for_pattern(ox.NamedNode(iri), p, None, None)
+               if q.graph_name in (corpus, ox.DefaultGraph())]
+        for q in old:
+            store.remove(q)
+    only = _scope("e", scope)
+    best: dict[tuple[str, str], tuple[int, str, ox.Literal]] = {}
+    for r in store.query(_PREFIXES + f"""SELECT ?e ?l (COUNT(DISTINCT ?g) AS ?n) WHERE {{ {only}
+        GRAPH ?g {{ ?e rdfs:label ?l ; gb:spelling ?l }} }} GROUP BY ?e ?l"""):
+        key = (r["e"].value, r["l"].language or "")
+        rank = (-int(r["n"].value), r["l"].value, r["l"])
+        if key not in best or rank[:2] < best[key][:2]:
+            best[key] = rank
+    labels: list[ox.Quad] = []
+    preferred = {(e, chosen[2].value, lang) for (e, lang), chosen in best.items()}
+    for (e, _), (_, _, literal) in best.items():
+        labels.append(ox.Quad(ox.NamedNode(e), _PREF, literal))
+    for r in store.query(_PREFIXES + f"SELECT DISTINCT ?e ?l WHERE {{ {only}?e gb:spelling ?l }}"):
+        e, literal = r["e"].value, r["l"]
+        if (e, literal.value, literal.language or "") not in preferred:
+            labels.append(ox.Quad(ox.NamedNode(e), _ALT, literal))
+    store.extend(labels)
+    store.extend(ox.Quad(q.subject, q.predicate, q.object, corpus) for q in labels)
+
+
+_PREF = ox.NamedNode(str(SKOS.prefLabel))
+_ALT = ox.NamedNode(str(SKOS.altLabel))
 
 
 BULK_LOAD_BYTES = 64 * 1024 * 1024
@@ -80,30 +143,36 @@ class GraphStore:
         self._pending_bytes = 0
 
     def add(self, extraction: Extraction) -> None:
-        self.store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in post_triples(extraction))
+        self.add_post(extraction.name, post_ntriples(extraction))
 
-    def add_ntriples(self, data: bytes) -> None:
-        """Add triples given as N-Triples (a post's `post_ntriples`, kept in the build cache)."""
+    def add_post(self, name: str, ntriples: bytes) -> None:
+        """Add one post's triples (its `post_ntriples`, kept in the build cache) to its named graph
+        and to the default graph (the union of every graph, which queries and graph.ttl read)."""
+        graph = post_graph(name)
         if self.path is None:
-            self.store.load(data, format=ox.RdfFormat.N_TRIPLES)
+            self.store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            self.store.load(ntriples, format=ox.RdfFormat.N_TRIPLES)
             return
         # On disk, posts are gathered and bulk-loaded straight into index files: a
         # transaction (and a sync) per post made a 10,000-post build wait on the disk.
-        self._pending.append(data)
-        self._pending_bytes += len(data)
+        # N-Triples escape line breaks inside literals, so " .\n" ends a triple and nothing else.
+        quads = ntriples.replace(b" .\n", f" <{graph.value}> .\n".encode())
+        self._pending += [ntriples, quads]
+        self._pending_bytes += len(ntriples) + len(quads)
         if self._pending_bytes > BULK_LOAD_BYTES:
             self._load_pending()
 
     def _load_pending(self) -> None:
         if self._pending:
-            self.store.bulk_load(b"".join(self._pending), format=ox.RdfFormat.N_TRIPLES)
+            self.store.bulk_load(b"".join(self._pending), format=ox.RdfFormat.N_QUADS)
             self._pending, self._pending_bytes = [], 0
 
     def finish(self) -> None:
-        """Add what only the whole corpus knows: each statement's best confidence (replacing the
-        per-post ones) and support count, and the service pairs."""
+        """Add what only the whole corpus knows, to the default graph and the corpus graph: each
+        statement's support count and best confidence, each entity's labels, the service pairs."""
         self._load_pending()
-        self.store.update(_CORPUS_TOTALS)
+        self.store.update(statement_totals_update())
+        set_labels(self.store)
         self.store.update(service_pairs_update())
         if self.path is not None:
             self.store.flush()
@@ -115,6 +184,11 @@ class GraphStore:
     def write_turtle(self, target: str | os.PathLike | IO) -> int:
         """Sorted Turtle (see `sorted_turtle.write_store_turtle`); returns the number of triples."""
         return write_store_turtle(self.store, target, PREFIXES)
+
+    def write_trig(self, target: str | os.PathLike | IO) -> int:
+        """Sorted TriG of the named graphs: one per post and the corpus graph; returns the number of quads."""
+        self._load_pending()
+        return write_store_trig(self.store, target, PREFIXES)
 
     def to_rdflib(self) -> Graph:
         g = new_graph()

@@ -11,12 +11,13 @@ those of a full build.
 
 from __future__ import annotations
 
+import gc
 import os
+import shutil
 import tempfile
 from itertools import combinations
 from pathlib import Path
 from typing import Iterable
-from urllib.parse import quote
 
 import networkx as nx
 import pyoxigraph as ox
@@ -24,52 +25,57 @@ from rdflib import RDF
 
 from graphbuild.atomic_files import atomic_file
 from graphbuild.cache import CachedPost
-from graphbuild.graph_store import GraphStore, service_pair_iri, service_pairs_update
+from graphbuild.graph_store import (CORPUS_GRAPH, GraphStore, post_graph, service_pair_iri, service_pairs_update, set_labels,
+                                    statement_totals_update)
 from graphbuild.html_map import most_connected
 from graphbuild.namespace import GB, ID
 from graphbuild.network import add_evidence, refresh_networkx, to_networkx
 from graphbuild.rdf import CLASS_TYPE, PREDICATE, PREFIXES
-from graphbuild.sorted_turtle import Block, TurtleTerms, sorted_blocks, subject_block, subject_key, write_blocks
+from graphbuild.sorted_turtle import (Block, TurtleTerms, graph_text, graph_text_of_blocks, sorted_blocks,
+                                      subject_block, subject_key, write_blocks, write_graph_texts)
 
-POST_GRAPH = "urn:graphbuild:post:"  # + the post's name: the named graph of its triples
 _MENTIONS = ox.NamedNode(str(GB.mentions))
 _TYPE = ox.NamedNode(str(RDF.type))
+_SPELLING = ox.NamedNode(str(GB.spelling))
 _RELATION = {ox.NamedNode(str(iri)): name for name, iri in PREDICATE.items()}
 _NODE_CLASSES = {ox.NamedNode(str(cls)) for cls in [*CLASS_TYPE, GB.Document]}
 _STATEMENT = str(ID["statement/"])
-
-# The totals of `GraphStore.finish`, for some statements only: their best confidence over the
-# posts' own values (kept in the posts' named graphs) and their support count.
-_STATEMENT_TOTALS = f"""
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX gb: <{GB._NS}>
-DELETE {{ ?statement gb:confidence ?c }} WHERE {{ VALUES ?statement {{ STATEMENTS }} ?statement gb:confidence ?c }} ;
-DELETE {{ ?statement gb:supportCount ?n }} WHERE {{ VALUES ?statement {{ STATEMENTS }} ?statement gb:supportCount ?n }} ;
-INSERT {{ ?statement gb:supportCount ?support ; gb:confidence ?best }}
-WHERE {{
-  {{ SELECT ?statement (COUNT(DISTINCT ?source) AS ?support) WHERE {{
-      VALUES ?statement {{ STATEMENTS }} ?statement a rdf:Statement ; prov:wasDerivedFrom ?source .
-  }} GROUP BY ?statement }}
-  {{ SELECT ?statement (MAX(?c) AS ?best) WHERE {{
-      VALUES ?statement {{ STATEMENTS }} GRAPH ?post {{ ?statement gb:confidence ?c }}
-  }} GROUP BY ?statement }}
-}}"""
+_CORPUS = ox.NamedNode(CORPUS_GRAPH)
 
 
 class LiveGraph:
     """The finished graph of the last build, its posts (name -> cache key), its Turtle blocks and
     its map's evidence, ready to be brought up to date by `update`."""
 
-    def __init__(self) -> None:
-        self.clear()
+    def __init__(self, graph: GraphStore | None = None) -> None:
+        """An empty live graph, in memory or (`graph`, an empty `GraphStore` on disk) in a store folder."""
+        self._path = graph.path if graph is not None else None
+        self.clear(graph)
 
-    def clear(self) -> None:
+    @classmethod
+    def reopen(cls, graph: GraphStore, kept: dict) -> "LiveGraph":
+        """The live graph saved as `kept()` beside the store folder of `graph` (see `build_state`)."""
+        live = cls.__new__(cls)
+        live._path, live.graph = graph.path, graph
+        live.__dict__.update(kept)
+        return live
+
+    def kept(self) -> dict:
+        """Everything but the store: what `reopen` needs besides it."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("graph", "_path")}
+
+    def clear(self, graph: GraphStore | None = None) -> None:
         """Forget everything: the next `update` loads every post."""
-        self.graph = GraphStore()
+        if graph is None and self._path is not None:
+            self.graph = None
+            gc.collect()  # close the store's files before its folder goes
+            shutil.rmtree(self._path, ignore_errors=True)
+        self.graph = graph if graph is not None else GraphStore(self._path)
         self.posts: dict[str, str] = {}
         self._terms = TurtleTerms(PREFIXES)
         self._blocks: dict[tuple[int, str], Block] = {}
+        self._graph_texts: dict[str, tuple[str, int]] = {}  # named graph IRI -> its TriG block (posts' graphs)
+        self._corpus_blocks: dict[tuple[int, str], Block] = {}  # the corpus graph's, by subject
         self._touched: set[str] | None = None  # subjects the last update touched; None: all of them
         self._touched_edges: set[tuple[str, str, str]] = set()  # relation triples (s, name, o) it added or removed
         self._network: nx.MultiDiGraph | None = None  # the whole graph's NetworkX view, without evidence
@@ -92,21 +98,23 @@ class LiveGraph:
     def _load(self, added: dict[str, CachedPost]) -> None:
         store = self.graph.store
         for name, post in added.items():
-            store.load(post.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=_post_graph(name))
-            store.load(post.ntriples, format=ox.RdfFormat.N_TRIPLES)
+            self.graph.add_post(name, post.ntriples)
             self.posts[name] = post.key
         self.graph.finish()
         with tempfile.TemporaryDirectory(prefix=".graphbuild-turtle-") as runs:
             self._blocks = {block[0]: block for block in sorted_blocks(store, self._terms, Path(runs))}
+            self._corpus_blocks = {block[0]: block for block in sorted_blocks(store, self._terms, Path(runs),
+                                                                              graph=_CORPUS)}
         self._touched = None
 
     def _update(self, added: dict[str, CachedPost], removed: set[str]) -> None:
         store = self.graph.store
         changed: list[ox.Quad] = []  # every triple of the posts taken out and put in
         for name in sorted(removed | (added.keys() & self.posts.keys())):
-            graph = _post_graph(name)
+            graph = post_graph(name)
             old = list(store.quads_for_pattern(None, None, None, graph))
             store.remove_graph(graph)
+            self._graph_texts.pop(graph.value, None)
             for q in old:
                 if not any(other.graph_name != ox.DefaultGraph()
                            for other in store.quads_for_pattern(q.subject, q.predicate, q.object, None)):
@@ -114,23 +122,27 @@ class LiveGraph:
             changed += old
             del self.posts[name]
         for name, post in added.items():
-            graph = _post_graph(name)
+            graph = post_graph(name)
+            self._graph_texts.pop(graph.value, None)
             store.load(post.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
             new = list(store.quads_for_pattern(None, None, None, graph))
             store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in new)
             changed += new
             self.posts[name] = post.key
         subjects = {q.subject for q in changed}
-        statements = " ".join(f"<{s.value}>" for s in subjects if s.value.startswith(_STATEMENT))
+        statements = {s.value for s in subjects if s.value.startswith(_STATEMENT)}
         if statements:
-            store.update(_STATEMENT_TOTALS.replace("STATEMENTS", statements))
+            store.update(statement_totals_update(statements))
+        labelled = {q.subject.value for q in changed if q.predicate == _SPELLING}
+        set_labels(store, labelled)
         subjects |= self._recount_service_pairs(changed)
         for subject in subjects:
-            block = subject_block(store, subject, self._terms)
-            if block is None:
-                self._blocks.pop(subject_key(subject), None)
-            else:
-                self._blocks[block[0]] = block
+            for blocks, graph in ((self._blocks, None), (self._corpus_blocks, _CORPUS)):
+                block = subject_block(store, subject, self._terms, graph)
+                if block is None:
+                    blocks.pop(subject_key(subject), None)
+                else:
+                    blocks[block[0]] = block
         self._touched = {s.value for s in subjects}
         self._touched_edges = {(q.subject.value, _RELATION[q.predicate], q.object.value)
                                for q in changed if q.predicate in _RELATION}
@@ -155,6 +167,23 @@ class LiveGraph:
         """graph.ttl from the kept blocks; returns the number of triples."""
         with atomic_file(path) as f:
             return write_blocks(f, PREFIXES, (self._blocks[key] for key in sorted(self._blocks)))
+
+    def write_trig(self, path: str | os.PathLike) -> int:
+        """graph.trig: the posts' graphs from kept blocks (made again for the changed posts only),
+        the corpus graph made again; returns the number of quads."""
+        store = self.graph.store
+        with tempfile.TemporaryDirectory(prefix=".graphbuild-trig-") as runs:
+            def text(graph: ox.NamedNode) -> tuple[str, int]:
+                if graph == _CORPUS:
+                    return graph_text_of_blocks(graph, (self._corpus_blocks[k] for k in sorted(self._corpus_blocks)),
+                                                self._terms)
+                if graph.value not in self._graph_texts:
+                    self._graph_texts[graph.value] = graph_text(store, graph, self._terms, Path(runs))
+                return self._graph_texts[graph.value]
+
+            graphs = sorted(store.named_graphs(), key=lambda g: g.value)
+            with atomic_file(path) as f:
+                return write_graph_texts(f, PREFIXES, map(text, graphs))
 
     def map_view(self) -> tuple[nx.MultiDiGraph, int]:
         """The part of the graph the map draws, with evidence, and the number of nodes of the whole
@@ -196,6 +225,3 @@ class LiveGraph:
         return any(q.object in _NODE_CLASSES for q in self.graph.store.quads_for_pattern(
             ox.NamedNode(iri), _TYPE, None, ox.DefaultGraph()))
 
-
-def _post_graph(name: str) -> ox.NamedNode:
-    return ox.NamedNode(POST_GRAPH + quote(name, safe=""))

@@ -6,6 +6,7 @@ from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 ID = Namespace("https://w3id.org/graphbuild/id/")
+GRAPH = Namespace("https://w3id.org/graphbuild/graph/")  # named graphs: one per post, and the corpus totals
 
 
 class GB(DefinedNamespace):
@@ -23,6 +24,8 @@ class GB(DefinedNamespace):
     Technology: URIRef
     Document: URIRef
     Mention: URIRef
+    Evidence: URIRef
+    SentenceWindow: URIRef
     CandidateService: URIRef
     ServicePair: URIRef
     # relations between entities
@@ -37,14 +40,25 @@ class GB(DefinedNamespace):
     isCandidate: URIRef
     mentionedIn: URIRef
     inDocument: URIRef
-    startChar: URIRef
-    endChar: URIRef
-    anchorOf: URIRef
-    sentence: URIRef
     sentenceIndex: URIRef
+    spelling: URIRef
     method: URIRef
     confidence: URIRef
     supportCount: URIRef
     sourcePath: URIRef
     pairedService: URIRef
     talkCount: URIRef
+
+
+class NIF(DefinedNamespace):
+    """The terms graphbuild takes from NIF 2.0 Core for text anchors (declared in ontology/graphbuild.ttl too)."""
+
+    _NS = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
+    _fail = True
+
+    String: URIRef
+    Sentence: URIRef
+    beginIndex: URIRef
+    endIndex: URIRef
+    anchorOf: URIRef
+    sentence: URIRef

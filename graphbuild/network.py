@@ -113,7 +113,7 @@ def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 
             store, f"SELECT ?m WHERE {{ <{node}> gb:mentionedIn ?m }} ORDER BY ?m LIMIT {per_node}"))
         G.nodes[node]["evidence"] = sorted([r["post"].value, r["sentence"].value] for r in _ask(
             store, f"SELECT ?post ?sentence WHERE {{ VALUES ?m {{ {first} }} "
-                   f"OPTIONAL {{ ?m gb:inDocument ?doc }} OPTIONAL {{ ?m gb:sentence ?s }} "
+                   f"OPTIONAL {{ ?m gb:inDocument ?doc }} OPTIONAL {{ ?m nif:sentence/nif:anchorOf ?s }} "
                    f"OPTIONAL {{ ?doc gb:sourcePath ?path }} "
                    f"BIND(COALESCE(?path, STR(?doc), \"\") AS ?post) BIND(COALESCE(?s, \"None\") AS ?sentence) }}"))
         G.nodes[node]["documents"] = [] if G.degree(node) else sorted(r["doc"].value for r in _ask(
@@ -125,7 +125,7 @@ def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 
             values = " ".join(f"(<{s}> <{o}>)" for s, o in batch)
             for r in _ask(store, f"SELECT ?s ?o ?source ?sentence WHERE {{ VALUES (?s ?o) {{ {values} }} "
                                  f"?st rdf:subject ?s ; rdf:predicate <{pred}> ; rdf:object ?o ; "
-                                 f"prov:wasDerivedFrom ?source . OPTIONAL {{ ?source gb:sentence ?sentence }} }}"):
+                                 f"prov:wasDerivedFrom ?source . OPTIONAL {{ ?source nif:sentence/nif:anchorOf ?sentence }} }}"):
                 sentence = r["sentence"].value if r["sentence"] is not None else "None"
                 sources.setdefault((r["s"].value, r["o"].value), set()).add((r["source"].value, sentence))
             for s, o in batch:
@@ -137,7 +137,7 @@ def _ask(store: ox.Store, query: str):
 
 
 _SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p in (
-    "gb", "rdf", "rdfs", "skos", "prov"))
+    "gb", "rdf", "rdfs", "skos", "prov", "nif"))
 
 
 def _pyoxigraph_store(graph) -> ox.Store:

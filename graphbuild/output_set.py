@@ -16,7 +16,7 @@ from pathlib import Path
 
 GENERATIONS = ".generations"
 CURRENT = ".current"
-OUTPUT_NAMES = ("graph.ttl", "graph.html", "extractions")
+OUTPUT_NAMES = ("graph.ttl", "graph.trig", "graph.html", "extractions")
 
 
 def new_generation(out: str | os.PathLike) -> Path:

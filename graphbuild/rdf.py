@@ -21,7 +21,7 @@ from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from graphbuild.display_text import clean_label
-from graphbuild.namespace import GB, ID
+from graphbuild.namespace import GB, ID, NIF
 from graphbuild.records import Entity, Evidence, Extraction
 
 SCHEMA = "https://schema.org/"
@@ -32,20 +32,52 @@ KIND = {"svc": "service", "org": "company", "tech": "technology", "evt": "event"
 PREDICATE = {"partOf": GB.partOf, "mentions": GB.mentions, "presentedBy": GB.presentedBy, "uses": GB.uses,
              "reportsOn": GB.reportsOn, "authoredBy": GB.authoredBy}
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+# One character of a prefixed name's local part that needs no escape in Turtle and SPARQL
+# (PN_CHARS without "." and ":", which may not end a name or would read as a prefix) that is not
+# punctuation or a space of its script: kept as it is in an IRI.
+_LOCAL_CHAR = re.compile(r"[A-Za-z0-9_\-\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C\u200D"
+                         r"\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3005-\u3007\u3021-\u3029\u3031-\u303C"
+                         r"\u3041-\uD7FF\uF900-\uFDCF\uFDF0-\uFF00\uFF10-\uFF19\uFF21-\uFF3A\uFF3F\uFF41-\uFF5A"
+                         r"\uFF66-\uFFEF\U00010000-\U000EFFFF]")
 
 
 def entity_iri(key: str) -> URIRef:
-    """IRI of an entity key such as "svc:ecs" or "org:nttデータ"; any name gives a valid IRI."""
+    """IRI of an entity key such as "svc:ecs" or "org:nttデータ": readable (letters of any script
+    kept as they are) and valid for any name (spaces and reserved characters percent-encoded)."""
     prefix, _, local = key.partition(":")
-    return ID[f"{KIND.get(prefix, 'entity')}/{quote(local.replace('/', '-'), safe='-')}"]
+    return ID[f"{KIND.get(prefix, 'entity')}/{readable_local_name(local.replace('/', '-'))}"]
+
+
+def readable_local_name(text: str) -> str:
+    """`text` as the local part of an IRI that Turtle and SPARQL write after a prefix: letters,
+    digits, "_" and "-" of any script as they are, everything else percent-encoded (UTF-8), so
+    the same text always gives the same IRI and no IRI holds a space or a reserved character."""
+    return "".join(c if _LOCAL_CHAR.match(c) else quote(c, safe="") for c in text)
 
 
 def document_iri(doc_id: str) -> URIRef:
     return ID[f"doc/{quote(doc_id, safe='')}"]
 
 
-def evidence_iri(evidence: Evidence) -> URIRef:
-    return ID[f"doc/{quote(evidence.doc_id, safe='')}/chars/{evidence.start}-{evidence.end}"]
+def mention_iri(evidence: Evidence, entity: str, rank: int = 0) -> URIRef:
+    """The node of one entity's mention; `rank` tells apart the entities named by the same
+    characters of a post (0 for the first in key order), which are two mentions."""
+    return ID[f"mention/{_chars(evidence)}" + (f"-{rank}" if rank else "")]
+
+
+def evidence_iri(evidence: Evidence, statement: URIRef) -> URIRef:
+    """The node of the characters that support one statement (its own method and confidence)."""
+    return ID[f"evidence/{_chars(evidence)}-{hashlib.sha256(str(statement).encode()).hexdigest()[:10]}"]
+
+
+def sentence_iri(evidence: Evidence) -> URIRef:
+    """The node of the sentence (or window of a long one) the evidence stands in: stored once per post."""
+    return ID[f"sentence/{quote(evidence.doc_id, safe='')}-{evidence.sentence_start}-"
+              f"{evidence.sentence_start + len(evidence.sentence)}"]
+
+
+def _chars(evidence: Evidence) -> str:
+    return f"{quote(evidence.doc_id, safe='')}-{evidence.start}-{evidence.end}"
 
 
 def statement_iri(s: URIRef, relation: str, o: URIRef) -> URIRef:
@@ -54,9 +86,10 @@ def statement_iri(s: URIRef, relation: str, o: URIRef) -> URIRef:
 
 
 PREFIXES = {"gb": str(GB._NS), "rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD), "skos": str(SKOS),
-            "prov": str(PROV), "dcterms": str(DCTERMS), "schema": SCHEMA, "svc": str(ID["service/"]),
+            "prov": str(PROV), "nif": str(NIF._NS), "dcterms": str(DCTERMS), "schema": SCHEMA, "svc": str(ID["service/"]),
             "org": str(ID["company/"]), "tech": str(ID["technology/"]), "evt": str(ID["event/"]),
-            "person": str(ID["person/"]), "talk": str(ID["talk/"]), "doc": str(ID["doc/"])}
+            "person": str(ID["person/"]), "talk": str(ID["talk/"]), "doc": str(ID["doc/"]),
+            "mention": str(ID["mention/"]), "evidence": str(ID["evidence/"]), "sentence": str(ID["sentence/"])}
 
 
 def new_graph() -> Graph:
@@ -78,8 +111,10 @@ def to_rdf(extractions: Iterable[Extraction]) -> Graph:
 
 
 def post_triples(ex: Extraction) -> list[ox.Triple]:
-    """The triples of one post, sorted.  What only the whole corpus knows (a statement's
-    support count over every post, its best confidence) is left to `GraphStore.finish`."""
+    """The triples of one post, sorted.  What only the whole corpus knows (a statement's support
+    count and best confidence over every post, the preferred label of each entity) is left to
+    `GraphStore.finish`; the post gives the name it uses (`rdfs:label`) and its spellings
+    (`gb:spelling`), from which the corpus picks the labels."""
     out: set[ox.Triple] = set()
 
     def add(s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
@@ -94,47 +129,57 @@ def post_triples(ex: Extraction) -> list[ox.Triple]:
     for e in ex.entities:
         node = _node(entity_iri(e.id))
         add(node, _TYPE, _node(TYPE_CLASS[e.type]))
-        add(node, _node(SKOS.prefLabel), _lang(clean_label(e.name)))
         add(node, _node(RDFS.label), _lang(clean_label(e.name)))
-        for alias in e.aliases:
-            if clean_label(alias) != clean_label(e.name):
-                add(node, _node(SKOS.altLabel), _lang(clean_label(alias)))
+        for spelling in {e.name, *e.aliases}:
+            add(node, _node(GB.spelling), _lang(clean_label(spelling)))
         if e.boto:
             add(node, _node(GB.botoClient), ox.Literal(e.boto))
         if e.type == "Service":
             add(node, _node(GB.isCandidate), ox.Literal(e.candidate))
             if e.candidate:
                 add(node, _TYPE, _node(GB.CandidateService))
-    confidence: dict[ox.NamedNode, float] = {}  # evidence nodes and statements: the best within the post
+    confidence: dict[ox.NamedNode, float] = {}  # mention and evidence nodes: the best within the post
 
-    def evidence(ev: Evidence, method: str, value: float) -> ox.NamedNode:
-        node = _node(evidence_iri(ev))
-        add(node, _TYPE, _node(GB.Mention))
+    def anchor(node: ox.NamedNode, cls: URIRef, ev: Evidence, method: str, value: float) -> ox.NamedNode:
+        add(node, _TYPE, _node(cls))
         add(node, _node(GB.inDocument), doc)
-        add(node, _node(GB.startChar), ox.Literal(ev.start))
-        add(node, _node(GB.endChar), ox.Literal(ev.end))
-        add(node, _node(GB.anchorOf), ox.Literal(ev.text))
-        add(node, _node(GB.sentence), ox.Literal(ev.sentence))
-        add(node, _node(GB.sentenceIndex), ox.Literal(ev.sentence_index))
+        add(node, _node(NIF.beginIndex), ox.Literal(ev.start))
+        add(node, _node(NIF.endIndex), ox.Literal(ev.end))
+        add(node, _node(NIF.anchorOf), ox.Literal(ev.text))
         add(node, _node(GB.method), ox.Literal(method))
+        sentence = _node(sentence_iri(ev))
+        add(node, _node(NIF.sentence), sentence)
+        add(sentence, _TYPE, _node(GB.SentenceWindow if ev.window else NIF.Sentence))
+        add(sentence, _node(GB.inDocument), doc)
+        add(sentence, _node(NIF.beginIndex), ox.Literal(ev.sentence_start))
+        add(sentence, _node(NIF.endIndex), ox.Literal(ev.sentence_start + len(ev.sentence)))
+        add(sentence, _node(NIF.anchorOf), ox.Literal(ev.sentence))
+        add(sentence, _node(GB.sentenceIndex), ox.Literal(ev.sentence_index))
         confidence[node] = max(value, confidence.get(node, value))
         return node
 
+    rank: dict[tuple[int, int], list[str]] = {}  # characters -> the entities they name, in key order
     for m in ex.mentions:
-        add(_node(entity_iri(m.entity)), _node(GB.mentionedIn), evidence(m.evidence, m.method, m.confidence))
+        rank.setdefault((m.evidence.start, m.evidence.end), []).append(m.entity)
+    rank = {chars: sorted(set(entities)) for chars, entities in rank.items()}
+    for m in ex.mentions:
+        node = _node(mention_iri(m.evidence, m.entity, rank[m.evidence.start, m.evidence.end].index(m.entity)))
+        add(_node(entity_iri(m.entity)), _node(GB.mentionedIn), anchor(node, GB.Mention, m.evidence, m.method,
+                                                                        m.confidence))
     for r in ex.relations:
         s = doc if r.s == "doc" else _node(entity_iri(r.s))
         p, o = _node(PREDICATE[r.p]), _node(entity_iri(r.o))
         add(s, p, o)
-        statement = _node(statement_iri(URIRef(s.value), r.p, URIRef(o.value)))
+        iri = statement_iri(URIRef(s.value), r.p, URIRef(o.value))
+        statement = _node(iri)
         add(statement, _TYPE, _node(RDF.Statement))
         add(statement, _node(RDF.subject), s)
         add(statement, _node(RDF.predicate), p)
         add(statement, _node(RDF.object), o)
-        for ev in r.evidence:
-            add(statement, _node(PROV.wasDerivedFrom), evidence(ev, r.method, r.confidence))
         add(statement, _node(GB.method), ox.Literal(r.method))
-        confidence[statement] = max(r.confidence, confidence.get(statement, r.confidence))
+        for ev in r.evidence:
+            add(statement, _node(PROV.wasDerivedFrom),
+                anchor(_node(evidence_iri(ev, iri)), GB.Evidence, ev, r.method, r.confidence))
     for node, value in confidence.items():
         add(node, _node(GB.confidence), ox.Literal(str(Decimal(str(round(value, 3)))), datatype=_DECIMAL))
     return sorted(out, key=str)

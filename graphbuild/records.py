@@ -15,7 +15,10 @@ from graphbuild.post_metadata import Metadata
 
 @dataclass(frozen=True)
 class Evidence:
-    """Characters [start, end) of document `doc_id`, inside sentence number `sentence_index`."""
+    """Characters [start, end) of document `doc_id`, inside sentence number `sentence_index`.
+
+    `sentence` is the text of that sentence from character `sentence_start`; for a sentence too
+    long to repeat with every mention (`window`), only the part of it around the characters."""
 
     doc_id: str
     sentence_index: int
@@ -23,6 +26,8 @@ class Evidence:
     end: int
     text: str
     sentence: str
+    sentence_start: int = 0
+    window: bool = False
 
 
 @dataclass(frozen=True)

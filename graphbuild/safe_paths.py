@@ -17,7 +17,7 @@ from graphbuild.errors import InputError
 from graphbuild.ingest import find_posts
 
 STORE_MARKER = ".graphbuild-store"
-OUTPUT_FILES = ("graph.ttl", "graph.html")
+OUTPUT_FILES = ("graph.ttl", "graph.trig", "graph.html")
 OUTPUT_FOLDERS = ("extractions", ".generations", ".current")
 # The files pyoxigraph (RocksDB) keeps in a store folder: a store written before the marker existed
 _ROCKSDB_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(sst|log|blob))$")

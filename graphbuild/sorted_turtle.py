@@ -1,4 +1,4 @@
-"""Sorted Turtle from a pyoxigraph store: subjects in IRI order, each subject's triples sorted,
+"""Sorted Turtle (and TriG) from a pyoxigraph store: subjects in IRI order, each subject's triples sorted,
 so the same triples give the same bytes whatever order they were added in (pyoxigraph's own
 writer follows its index order, which does not).
 
@@ -41,9 +41,11 @@ def write_store_turtle(store: ox.Store, target: str | os.PathLike | IO, prefixes
         return write_blocks(target, prefixes, sorted_blocks(store, terms, Path(runs_dir), run_bytes))
 
 
-def sorted_blocks(store: ox.Store, terms: "TurtleTerms", runs_dir: Path, run_bytes: int = RUN_BYTES) -> Iterator[Block]:
-    """Every subject's Turtle block, in subject order; runs that do not fit in `run_bytes` go to `runs_dir`."""
-    rows = _sorted_rows(_rows(store, terms), runs_dir, run_bytes)
+def sorted_blocks(store: ox.Store, terms: "TurtleTerms", runs_dir: Path, run_bytes: int = RUN_BYTES,
+                  graph: ox.NamedNode | None = None) -> Iterator[Block]:
+    """Every subject's Turtle block (of the default graph, or of `graph`), in subject order; runs
+    that do not fit in `run_bytes` go to `runs_dir`."""
+    rows = _sorted_rows(_rows(store, terms, graph), runs_dir, run_bytes)
     for key, group in groupby(rows, key=itemgetter(0, 1)):
         yield _block(key, [(p, o) for _, _, p, o in group], terms)
 
@@ -66,14 +68,47 @@ def write_blocks(target: IO, prefixes: dict[str, str], blocks: Iterable[Block]) 
     return count
 
 
+def write_store_trig(store: ox.Store, target: str | os.PathLike | IO, prefixes: dict[str, str],
+                     run_bytes: int = RUN_BYTES) -> int:
+    """Write the named graphs of `store` as sorted TriG (graphs in IRI order, each sorted as
+    `write_store_turtle` sorts the default graph) to a path (atomically) or an open file;
+    returns the number of quads."""
+    if not hasattr(target, "write"):
+        with atomic_file(target) as f:
+            return write_store_trig(store, f, prefixes, run_bytes)
+    terms = TurtleTerms(prefixes)
+    with tempfile.TemporaryDirectory(prefix=".graphbuild-trig-") as runs_dir:
+        graphs = sorted(store.named_graphs(), key=lambda g: g.value)
+        return write_graph_texts(target, prefixes, (graph_text(store, g, terms, Path(runs_dir), run_bytes)
+                                                    for g in graphs))
+
+
+def graph_text(store: ox.Store, graph: ox.NamedNode, terms: "TurtleTerms", runs_dir: Path,
+               run_bytes: int = RUN_BYTES) -> tuple[str, int]:
+    """One named graph as a TriG block, and its number of triples."""
+    return graph_text_of_blocks(graph, list(sorted_blocks(store, terms, runs_dir, run_bytes, graph)), terms)
+
+
+def graph_text_of_blocks(graph: ox.NamedNode, blocks: Iterable[Block], terms: "TurtleTerms") -> tuple[str, int]:
+    """A named graph as a TriG block from its subjects' blocks (in subject order), and its number of triples."""
+    blocks = list(blocks)
+    return f"{terms.iri(graph.value)} {{\n\n" + "".join(b for _, b, _ in blocks) + "}\n\n", sum(n for _, _, n in blocks)
+
+
+def write_graph_texts(target: IO, prefixes: dict[str, str], texts: Iterable[tuple[str, int]]) -> int:
+    """Write the prefixes, then the named graphs' blocks (already in graph order); returns the number of quads."""
+    return write_blocks(target, prefixes, (((0, ""), text, n) for text, n in texts))
+
+
 def prefix_lines(prefixes: dict[str, str]) -> str:
     return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items())) + "\n"
 
 
-def subject_block(store: ox.Store, subject: ox.NamedNode | ox.BlankNode, terms: "TurtleTerms") -> Block | None:
-    """The Turtle block of one subject of the default graph (None when it has no triples there)."""
+def subject_block(store: ox.Store, subject: ox.NamedNode | ox.BlankNode, terms: "TurtleTerms",
+                  graph: ox.NamedNode | None = None) -> Block | None:
+    """The Turtle block of one subject of the default graph or of `graph` (None when it has no triples there)."""
     pairs = [(q.predicate.value, terms.of(q.object))
-             for q in store.quads_for_pattern(subject, None, None, ox.DefaultGraph())]
+             for q in store.quads_for_pattern(subject, None, None, graph if graph is not None else ox.DefaultGraph())]
     return _block(subject_key(subject), pairs, terms) if pairs else None
 
 
@@ -89,8 +124,8 @@ def _block(key: tuple[int, str], pairs: list[tuple[str, str]], terms: "TurtleTer
     return key, f"{subject}\n{lines} .\n\n", len(pairs)
 
 
-def _rows(store: ox.Store, terms: "TurtleTerms") -> Iterator[Row]:
-    for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+def _rows(store: ox.Store, terms: "TurtleTerms", graph: ox.NamedNode | None = None) -> Iterator[Row]:
+    for q in store.quads_for_pattern(None, None, None, graph if graph is not None else ox.DefaultGraph()):
         yield (*subject_key(q.subject), q.predicate.value, terms.of(q.object))
 
 
@@ -133,8 +168,13 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _BARE = {_XSD + "integer": re.compile(r"[+-]?\d+"), _XSD + "decimal": re.compile(r"[+-]?\d*\.\d+"),
          _XSD + "boolean": re.compile(r"true|false")}
-# a local name that Turtle takes after a prefix as it is (PN_LOCAL without its rarer escapes)
-_LOCAL_NAME = re.compile(r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:(?:[A-Za-z0-9_\-.]|%[0-9A-Fa-f]{2})*(?:[A-Za-z0-9_\-]|%[0-9A-Fa-f]{2}))?")
+# a local name that Turtle (and SPARQL) take after a prefix as it is: PN_LOCAL without ":" and the
+# backslash escapes, letters of every script included
+_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F"
+         "\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
+_FIRST = f"(?:[{_BASE}_0-9]|%[0-9A-Fa-f]{{2}})"
+_LATER = f"(?:[{_BASE}_0-9\\-\u00B7\u0300-\u036F\u203F-\u2040]|%[0-9A-Fa-f]{{2}})"
+_LOCAL_NAME = re.compile(f"{_FIRST}(?:(?:{_LATER}|\\.)*{_LATER})?")
 
 
 class TurtleTerms:

@@ -181,7 +181,7 @@ def test_any_text_gives_a_valid_graph_with_evidence_at_its_offsets_and_the_same_
 
 
 def _outputs(out: Path) -> dict[str, bytes]:
-    files = [out / "graph.ttl", out / "graph.html", *sorted((out / "extractions").iterdir())]
+    files = [out / "graph.ttl", out / "graph.trig", out / "graph.html", *sorted((out / "extractions").iterdir())]
     return {str(p.relative_to(out)): p.read_bytes() for p in files}
 
 

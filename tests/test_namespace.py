@@ -3,14 +3,14 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from graphbuild.namespace import GB
+from graphbuild.namespace import GB, NIF
 
 ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "graphbuild.ttl"
 
 
 def test_every_term_is_declared_in_the_ontology():
     declared = set(Graph().parse(ONTOLOGY, format="turtle").subjects())
-    missing = [t for t in GB.__annotations__ if URIRef(GB._NS + t) not in declared]
+    missing = [t for ns in (GB, NIF) for t in ns.__annotations__ if URIRef(ns._NS + t) not in declared]
     assert missing == []
 
 

@@ -1,11 +1,14 @@
+import io
+
 import pytest
 from rdflib import RDF, Literal
 from rdflib.compare import isomorphic
-from rdflib.namespace import SKOS
+from rdflib.namespace import PROV, SKOS
 
 from graphbuild.export import read_turtle, serialize
 from graphbuild.extract import extract
-from graphbuild.namespace import GB
+from graphbuild.graph_store import GraphStore
+from graphbuild.namespace import GB, NIF
 from graphbuild.rdf import entity_iri, to_rdf
 from graphbuild.records import Entity, Evidence, Extraction, Mention, Relation
 from tests.conftest import make_doc
@@ -33,9 +36,49 @@ def test_graph_has_types_labels_and_evidence():
     assert (ecs, SKOS.altLabel, Literal("Amazon ECS", lang="en")) in g
     assert (entity_iri("org:サンプル商事"), GB.uses, ecs) in g
     statement = g.value(predicate=RDF.object, object=ecs)
-    mention = g.value(statement, __import__("rdflib").namespace.PROV.wasDerivedFrom)
-    assert int(g.value(mention, GB.startChar)) == record().mentions[0].evidence.start
+    evidence = g.value(statement, PROV.wasDerivedFrom)
+    assert int(g.value(evidence, NIF.beginIndex)) == record().mentions[0].evidence.start
+    assert str(g.value(g.value(evidence, NIF.sentence), NIF.anchorOf)) == record().mentions[0].evidence.sentence
     assert (entity_iri("svc:amazon-foo"), RDF.type, GB.CandidateService) in g
+
+
+def test_a_mention_and_the_evidence_of_a_relation_at_the_same_characters_are_two_nodes():
+    g = to_rdf([record()])
+    ecs = entity_iri("svc:ecs")
+    mention = g.value(ecs, GB.mentionedIn)
+    evidence = g.value(g.value(predicate=RDF.object, object=ecs), PROV.wasDerivedFrom)
+    assert mention != evidence and (mention, RDF.type, GB.Mention) in g and (evidence, RDF.type, GB.Evidence) in g
+    assert [str(m) for m in g.objects(mention, GB.method)] == ["vocabulary"]
+    assert [str(m) for m in g.objects(evidence, GB.method)] == ["sentence"]
+    assert [float(c) for c in g.objects(mention, GB.confidence)] == [0.95]
+    assert [float(c) for c in g.objects(evidence, GB.confidence)] == [0.7]
+    assert g.value(mention, NIF.sentence) == g.value(evidence, NIF.sentence)  # the sentence is stored once
+    assert len(list(g.subjects(RDF.type, NIF.Sentence))) == 1
+
+
+def test_the_name_most_posts_use_is_the_one_preferred_label_and_the_others_are_alternatives():
+    def post(doc_id, name):
+        return Extraction(doc_id, doc_id, f"{doc_id}.txt", "題", 10,
+                          entities=(Entity("org:hoshizora", "Company", name, (name,)),), mentions=(), relations=())
+    g = to_rdf([post("a", "ホシゾラ物流"), post("b", "ホシゾラ 物流"), post("c", "ホシゾラ物流")])
+    node = entity_iri("org:hoshizora")
+    assert list(g.objects(node, SKOS.prefLabel)) == [Literal("ホシゾラ物流", lang="ja")]
+    assert list(g.objects(node, SKOS.altLabel)) == [Literal("ホシゾラ 物流", lang="ja")]
+    tie = to_rdf([post("b", "ホシゾラ 物流"), post("a", "ホシゾラ物流")])  # one post each: code point order
+    assert list(tie.objects(node, SKOS.prefLabel)) == [Literal("ホシゾラ 物流", lang="ja")]
+
+
+def test_japanese_names_give_readable_iris_and_reserved_characters_are_encoded():
+    assert str(entity_iri("org:ホシゾラ物流")).endswith("/company/ホシゾラ物流")
+    assert str(entity_iri("org:a b/c?d#e")).endswith("/company/a%20b-c%3Fd%23e")
+    store = GraphStore()
+    store.add(record(company="ホシゾラ物流"))
+    store.finish()
+    out = io.BytesIO()
+    store.write_turtle(out)
+    turtle = out.getvalue().decode()
+    assert "\norg:ホシゾラ物流\n" in turtle and "%E3" not in turtle
+    assert isomorphic(read_turtle(io.BytesIO(out.getvalue())), store.to_rdflib())
 
 
 def test_any_name_gives_a_valid_iri_and_round_trips():
