@@ -125,6 +125,68 @@ def event_entries(path: Path) -> list[dict]:
     return out
 
 
+DATA = ROOT.parent / "shared" / "data"  # reference name lists (see its README for sources and licences)
+LABEL_SUFFIX = re.compile(r"\s*\((?:member|Zenn Publication|Wasm|[^)]*Publication|[^)]*Blog)\)\s*$", re.IGNORECASE)
+NOT_A_NAME = re.compile(r"\bteam\b|チーム|部$|事業部|Blog|ブログ", re.IGNORECASE)
+
+
+def risky(name: str) -> bool:
+    """Names that are also ordinary words or too short to trust folded ("Go", "Nature", "PLAY"):
+    matched only as written."""
+    return len(name) <= 4 or (name.isalpha() and name.isascii() and " " not in name)
+
+
+def common_word(name: str) -> bool:
+    """Sudachi reads the name as an ordinary word it knows ("Architect" アーキテクト, "Harbor" ハーバー):
+    in a Japanese post it is that word far more often than the product."""
+    from sudachipy import dictionary, tokenizer
+
+    global _SUDACHI
+    if _SUDACHI is None:
+        _SUDACHI = dictionary.Dictionary().create(tokenizer.Tokenizer.SplitMode.C)
+    morphemes = _SUDACHI.tokenize(name)
+    return len(morphemes) == 1 and morphemes[0].part_of_speech()[1] == "普通名詞" and bool(
+        re.fullmatch(r"[\u30a0-\u30ff]+", morphemes[0].reading_form()))
+
+
+_SUDACHI = None
+
+
+def data_entries(path: Path, type_: str, prefix: str, source: str, rows, skip: set[str]) -> list[dict]:
+    """Entries from a reference list; the curated files win where both name a thing (see `dedupe_labels`)."""
+    out = {}
+    for name in rows:
+        name = LABEL_SUFFIX.sub("", name).strip()
+        if not name or PREFIX.match(name) or NOT_A_NAME.search(name) or len(name) < 3 or fold(name) in skip:
+            continue
+        if " " not in name and common_word(name):
+            continue
+        key = f"{prefix}:{slug(name)}"
+        entry = out.setdefault(key, {"id": key, "type": type_, "name": name, "labels": [], "exact": [],
+                                     "source": source})
+        (entry["exact"] if risky(name) else entry["labels"]).append(name)
+    return list(out.values())
+
+
+def reference_entries() -> list[dict]:
+    """Technologies from ../shared/data: the CNCF landscape's projects and products, GitHub linguist's
+    languages.  Absent folder: none.  (Its company lists, CNCF members and Japanese tech blogs, cost
+    more precision than they gave recall on the development corpora: measured, left out.)"""
+    if not DATA.is_dir():
+        return []
+    def rows(name: str) -> list[dict]:
+        lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+        header = lines[0].split("\t")
+        return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line.strip()]
+    skip = {fold(x) for x in tomllib.loads((ONTOLOGY / "curated" / "technologies.toml").read_text(
+        encoding="utf-8")).get("not_from_reference_lists", [])}
+    cncf = rows("cncf-landscape.tsv")
+    languages = [r for r in rows("linguist-languages.tsv") if r["type"] in ("programming", "markup", "data")]
+    return (data_entries(DATA, "Technology", "tech", "cncf-landscape",
+                         [r["name"] for r in cncf if r["category"] != "CNCF Members"], skip)
+            + data_entries(DATA, "Technology", "tech", "github-linguist", [r["name"] for r in languages], skip))
+
+
 def dedupe_labels(entries: list[dict]) -> None:
     """Give each folded spelling to one entry: curated entries first, then shorter client names."""
     owner: dict[str, str] = {}
@@ -134,8 +196,12 @@ def dedupe_labels(entries: list[dict]) -> None:
             kept = []
             for label in entry[field]:
                 key = (field == "exact", label if field == "exact" else fold(label))
+                if not entry.get("curated") and any(owner.get(k, entry["id"]) != entry["id"]
+                                                    for k in ((False, fold(label)), (True, label))):
+                    continue  # a reference list never takes a spelling a curated or earlier entry has
                 if owner.setdefault(key, entry["id"]) == entry["id"] and label not in kept:
                     kept.append(label)
+                    owner.setdefault((False, fold(label)), entry["id"])
             entry[field] = kept
 
 
@@ -174,7 +240,10 @@ def main() -> None:
                + simple_entries(ONTOLOGY / "curated" / "companies.toml", "Company", "org")
                + simple_entries(ONTOLOGY / "curated" / "technologies.toml", "Technology", "tech")
                + event_entries(ONTOLOGY / "curated" / "events.toml"))
+    curated_ids = {e["id"] for e in entries}
+    entries += [e for e in reference_entries() if e["id"] not in curated_ids]
     dedupe_labels(entries)
+    entries = [e for e in entries if e["labels"] or e["exact"]]
     entries.sort(key=lambda e: e["id"])
     with open(ONTOLOGY / "vocabulary.jsonl", "w", encoding="utf-8") as f:
         for e in entries:
