@@ -123,18 +123,56 @@ def extract(file: Path, evidence: bool) -> None:
 
 
 @main.command()
-@click.argument("graph", type=click.Path(path_type=Path))
-@click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-def query(graph: Path, query: str, fmt: str) -> None:
-    """Run a SPARQL QUERY (text or a .rq file) on GRAPH (a Turtle file or a --store folder) and print the answer."""
-    from graphbuild.query import format_result, load_store, read_query, run_query
+@click.argument("graph", required=False, type=click.Path(path_type=Path))
+@click.argument("query", required=False)
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A saved query's parameter, e.g. service=Fargate (any spelling the vocabulary or the graph knows).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="How to print rows; CONSTRUCT and DESCRIBE print Turtle unless csv or json is asked for.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop the query after this many seconds.")
+@click.option("--prefixes", "show_prefixes", is_flag=True, help="List the predefined prefixes and exit.")
+@click.option("--saved", "show_saved", is_flag=True, help="List the saved queries and their parameters and exit.")
+def query(graph: Path | None, query: str | None, params: tuple[str, ...], fmt: str, timeout: float | None,
+          show_prefixes: bool, show_saved: bool) -> None:
+    """Run a SPARQL QUERY on GRAPH (a Turtle file or a --store folder) and print the answer.
 
+    QUERY is SPARQL text, a .rq file or the name of a saved query (see --saved).  The graph's
+    prefixes (gb:, skos:, svc:, ...) are predefined.  Ctrl-C stops a running query."""
+    from graphbuild.query import format_result, prefixes_text
+    from graphbuild.query_process import run_query_file
+
+    if show_prefixes:
+        return click.echo(prefixes_text())
+    if show_saved:
+        return click.echo(_saved_queries_text())
+    if graph is None or query is None:
+        raise click.UsageError("give GRAPH and QUERY (or --prefixes, --saved)")
+    values = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
+        values[name.strip()] = value.strip()
     try:
-        result = run_query(load_store(graph), read_query(query))
+        result = run_query_file(graph, query, values, timeout)
     except GraphbuildError as e:
         _fail(e)
-    click.echo(format_result(result, fmt))
+    except KeyboardInterrupt:
+        click.echo("graphbuild: query stopped (Ctrl-C)", err=True)
+        sys.exit(130)
+    text = format_result(result, fmt)
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+def _saved_queries_text() -> str:
+    from graphbuild.saved_queries import saved_queries
+
+    lines = []
+    for q in saved_queries().values():
+        lines.append(f"{q.name}: {q.description}")
+        lines += [f"    --param {p.name}=<{p.type}>  {p.description}" for p in q.parameters]
+    return "\n".join(lines)
 
 
 @main.command("eval")
