@@ -175,6 +175,25 @@ def _saved_queries_text() -> str:
     return "\n".join(lines)
 
 
+@main.command()
+@click.argument("name")
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--type", "type_", type=click.Choice(["Service", "Company", "Technology", "Talk", "Event", "Person"]),
+              default=None, help="Only entities of this type.")
+def show(name: str, graph: Path, type_: str | None) -> None:
+    """Everything GRAPH says about the entity called NAME (any spelling, or its IRI): its type,
+    spellings, talks, companies, services and events, with the sentences and posts behind them."""
+    from graphbuild.entity_lookup import resolve_entity
+    from graphbuild.entity_profile import entity_profile
+    from graphbuild.query import load_store
+
+    try:
+        store = load_store(graph)
+        click.echo(entity_profile(store, resolve_entity(store, name, type_).iri).format())
+    except GraphbuildError as e:
+        _fail(e)
+
+
 @main.command("eval")
 @click.option("--gold", "gold_dir", required=True, type=click.Path(path_type=Path), help="Folder of gold .json files.")
 @click.option("--errors", is_flag=True, help="Also list false positives and false negatives with their sentences.")
