@@ -222,12 +222,12 @@ def evaluate(gold_dir: Path, errors: bool, paths: tuple[Path, ...]) -> None:
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path))
 def validate(graph: Path) -> None:
-    """Check GRAPH (Turtle) against the SHACL shapes; exit 1 when it does not conform."""
-    from graphbuild.export import read_turtle_checked
+    """Check GRAPH (a Turtle file or a --store folder) against the SHACL shapes; exit 1 when it does not conform."""
+    from graphbuild.export import read_graph
     from graphbuild.validate import validate_graph
 
     try:
-        g = read_turtle_checked(graph)
+        g = read_graph(graph)
         conforms, report = validate_graph(g)
     except GraphbuildError as e:
         _fail(e)
@@ -245,16 +245,16 @@ if __name__ == "__main__":
 @click.argument("graph", type=click.Path(path_type=Path))
 @click.option("--top", default=10, show_default=True, help="How many entities to list per type.")
 def stats(graph: Path, top: int) -> None:
-    """Print counts per type and relation in GRAPH (Turtle), and the top entities of each type."""
-    from graphbuild.export import read_turtle_checked
-    from graphbuild.network import to_networkx
+    """Counts per type and relation in GRAPH (a Turtle file or a --store folder), and the top entities
+    of each type by the number of posts that name them."""
+    from graphbuild.query import load_store
     from graphbuild.stats import graph_stats
 
     try:
-        g = read_turtle_checked(graph)
+        store = load_store(graph)
     except GraphbuildError as e:
         _fail(e)
-    click.echo(graph_stats(to_networkx(g), triples=len(g), top=top).format())
+    click.echo(graph_stats(store, top=top).format())
 
 
 @main.command()
