@@ -76,15 +76,18 @@ class Profile:
         return "\n".join(lines)
 
 
+RELATION_WORDS = {  # relation -> (seen from its subject, seen from its object); the map uses them too
+    "uses": ("uses", "used by"), "mentions": ("mentions", "mentioned in"), "partOf": ("part of", "has"),
+    "presentedBy": ("presented by", "presents"), "reportsOn": ("reports on", "reported in"),
+    "authoredBy": ("written by", "wrote")}
+TYPE_PLURAL = {"Service": "services", "Company": "companies", "Technology": "technologies", "Talk": "talks",
+               "Event": "events", "Person": "people", "Document": "posts"}
+
+
 def relation_heading(relation: str, outgoing: bool, other_type: str) -> str:
-    """A link's kind in words, seen from the entity shown."""
-    forward = {"uses": "uses", "mentions": "mentions", "partOf": "part of", "presentedBy": "presented by",
-               "reportsOn": "reports on", "authoredBy": "written by"}
-    backward = {"uses": "used by", "mentions": "mentioned in", "partOf": "has", "presentedBy": "presents",
-                "reportsOn": "reported in", "authoredBy": "wrote"}
-    words = (forward if outgoing else backward).get(relation, relation)
-    plural = {"Company": "companies", "Technology": "technologies", "Person": "people"}
-    return f"{words} ({plural.get(other_type, other_type.lower() + 's')})"
+    """A link's kind in words, seen from the entity shown: "used by (companies)"."""
+    words = RELATION_WORDS.get(relation, (relation, relation))[0 if outgoing else 1]
+    return f"{words} ({TYPE_PLURAL.get(other_type, other_type.lower() + 's')})"
 
 
 def entity_profile(store: ox.Store, iri: str) -> Profile:
