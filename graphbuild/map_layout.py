@@ -34,6 +34,17 @@ def map_positions(G: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
     return placed
 
 
+def community_positions(H: nx.Graph, groups: list[list[str]]) -> dict[str, tuple[float, float]]:
+    """Positions for the nodes of `groups` (communities of `H`, largest first): each community
+    laid out in its own disc, the discs apart (what the map does, for any graph)."""
+    placed: dict[str, tuple[float, float]] = {}
+    discs = [(NODE_SPACING * math.sqrt(len(g)) * 0.6 + 40, _community_layout(H.subgraph(g))) for g in groups]
+    for (radius, local), (cx, cy) in zip(discs, _pack([r for r, _ in discs])):
+        for node, (x, y) in local.items():
+            placed[node] = (cx + x * radius, cy + y * radius)
+    return placed
+
+
 def _weighted(G: nx.MultiDiGraph) -> nx.Graph:
     """The undirected graph of `G` with each pair's pull: its strongest relation's."""
     simple = nx.Graph()
