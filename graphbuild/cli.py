@@ -264,7 +264,9 @@ def stats(graph: Path, top: int) -> None:
 @click.option("--port", default=3030, show_default=True)
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds a query may run.")
 @click.option("--limit", default=10_000, show_default=True, help="Most rows (or triples) in one answer.")
-def serve(graph: Path, host: str, port: int, timeout: float, limit: int) -> None:
+@click.option("--cors", metavar="ORIGIN", default=None,
+              help="Let pages from ORIGIN (e.g. https://yasgui.triply.cc, or *) call the endpoint.  [default: off]")
+def serve(graph: Path, host: str, port: int, timeout: float, limit: int, cors: str | None) -> None:
     """Serve GRAPH (a Turtle file or a --store folder) as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
     from graphbuild.query import load_store
     from graphbuild.serve import make_server
@@ -273,7 +275,7 @@ def serve(graph: Path, host: str, port: int, timeout: float, limit: int) -> None
         store = load_store(graph)
     except GraphbuildError as e:
         _fail(e)
-    server = make_server(store, host, port, timeout, limit)
+    server = make_server(store, host, port, timeout, limit, cors=cors)
     click.echo(f"graphbuild: {len(store)} triples from {graph}; SPARQL at http://{host}:{server.server_port}/sparql "
                f"(query page at /; Ctrl-C stops)")
     try:

@@ -44,7 +44,7 @@ def find_entities(store: ox.Store, name: str, type_: str | None = None) -> list[
     if name.startswith(("http://", "https://", "urn:")):
         found = entity(store, name)
         return [found] if found and (type_ is None or found.type == type_) else []
-    hits = [e for e in (entity(store, iri) for iri in _vocabulary_iris(name)) if e is not None]
+    hits = [e for e in (entity(store, iri) for iri in vocabulary_iris(name)) if e is not None]
     hits = [e for e in hits if type_ is None or e.type == type_]
     if hits:
         return hits
@@ -81,7 +81,7 @@ def similar_labels(store: ox.Store, name: str, type_: str | None = None, limit: 
     return [r["l"].value for r in rows]
 
 
-def _vocabulary_iris(name: str) -> list[str]:
+def vocabulary_iris(name: str) -> list[str]:
     """IRIs of the vocabulary terms whose spelling is the whole of `name`."""
     from graphbuild.vocabulary import Vocabulary
 

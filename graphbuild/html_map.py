@@ -5,7 +5,7 @@ needs: positions that show the structure (`map_layout`), short labels drawn only
 fit at the current zoom, no edge labels until a node is hovered or selected, a side panel
 listing a node's links by kind with the sentence and post behind each, a focus mode, filters
 by type, event, year and degree, and a search that moves to the node.  The page's script and
-style are package files (`map_page/`).  All text from posts reaches the page either through
+style are package files (`page_assets/`).  All text from posts reaches the page either through
 JSON that cannot close its <script> element or through `textContent`, so no post can run script.
 """
 
@@ -119,7 +119,7 @@ def _templates(folder: str):
 
 @lru_cache(maxsize=4)
 def _asset(name: str) -> str:
-    return (resources.files("graphbuild") / "map_page" / name).read_text(encoding="utf-8")
+    return (resources.files("graphbuild") / "page_assets" / name).read_text(encoding="utf-8")
 
 
 def _plain(text: str) -> str:

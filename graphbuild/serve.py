@@ -3,7 +3,7 @@
 `GET /sparql?query=...`, `POST /sparql` with a form field `query` or an
 `application/sparql-query` body.  Results as SPARQL JSON, XML, CSV or TSV (by the
 Accept header), graphs as N-Triples or Turtle.  Updates are refused.  Each query runs
-under a time limit and returns at most `limit` rows; `GET /` is a small query page.
+under a time limit and returns at most `limit` rows; `GET /` is the query page (`query_page`).
 
 pyoxigraph cannot cancel a running query: one past the time limit gets a 503 answer at
 the deadline and finishes in its worker thread; at most `workers` queries run at once.
@@ -22,6 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 import pyoxigraph as ox
+
+from graphbuild import query_page
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3030
@@ -103,14 +105,17 @@ class SparqlEndpoint:
 
 
 def make_server(store: ox.Store, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-                timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT) -> ThreadingHTTPServer:
-    """An HTTP server (not yet serving) for `store`; `port=0` picks a free port."""
+                timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
+                cors: str | None = None) -> ThreadingHTTPServer:
+    """An HTTP server (not yet serving) for `store`; `port=0` picks a free port; `cors` is the one
+    origin (or "*") whose pages may call it (none by default)."""
     endpoint = SparqlEndpoint(store, timeout, limit)
 
     class Handler(SparqlHandler):
         pass
 
     Handler.endpoint = endpoint
+    Handler.cors = cors
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
     return server
@@ -125,12 +130,21 @@ def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
 
 class SparqlHandler(BaseHTTPRequestHandler):
     endpoint: SparqlEndpoint
+    cors: str | None = None  # the origin allowed to call from a browser (Access-Control-Allow-Origin)
     server_version = "graphbuild-sparql"
+
+    def do_OPTIONS(self) -> None:  # a browser's CORS preflight
+        if not self.cors:
+            return self._refuse(Refused(HTTPStatus.METHOD_NOT_ALLOWED, "cross-origin calls are off (serve --cors ORIGIN)"))
+        self._send(HTTPStatus.NO_CONTENT, "text/plain", b"", {
+            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type, Accept", "Access-Control-Max-Age": "600"})
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        if url.path in ("/", "/index.html"):
-            return self._send(HTTPStatus.OK, "text/html; charset=utf-8", QUERY_PAGE.encode("utf-8"))
+        page = query_page.answer(url.path, url.query)  # the query page and its saved queries
+        if page is not None:
+            return self._send(*page)
         if url.path != "/sparql":
             return self._refuse(Refused(HTTPStatus.NOT_FOUND, "no such page; the endpoint is /sparql"))
         params = parse_qs(url.query)
@@ -175,6 +189,10 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
+        if self.cors:
+            self.send_header("Access-Control-Allow-Origin", self.cors)
+            self.send_header("Access-Control-Expose-Headers", "X-Graphbuild-Truncated")
+            self.send_header("Vary", "Origin")
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -264,36 +282,3 @@ def _write_boolean(value: bool, writer: str) -> bytes:
         return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
                 f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode("utf-8")
     return ("_askResult\r\n" + ("true" if value else "false") + "\r\n").encode("utf-8")
-
-
-QUERY_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>graphbuild SPARQL</title>
-<style>body{font-family:sans-serif;margin:1em}textarea{width:100%;height:12em;font-family:monospace}
-table{border-collapse:collapse;margin-top:1em}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}</style>
-</head><body><h1>graphbuild SPARQL endpoint</h1>
-<p>Read-only. Endpoint: <code>/sparql</code> (SPARQL 1.1 Protocol).</p>
-<form id="f"><textarea id="q" name="query">PREFIX gb: <https://w3id.org/graphbuild/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?service ?name WHERE { ?service a gb:Service ; skos:prefLabel ?name } ORDER BY ?name LIMIT 20</textarea>
-<button>Run</button> <span id="status"></span></form><div id="out"></div>
-<script>
-document.getElementById("f").addEventListener("submit", async function (e) {
-  e.preventDefault();
-  var status = document.getElementById("status"), out = document.getElementById("out");
-  status.textContent = "running..."; out.replaceChildren();
-  var r = await fetch("sparql", {method: "POST", headers: {"Accept": "application/sparql-results+json",
-    "Content-Type": "application/sparql-query"}, body: document.getElementById("q").value});
-  if (!r.ok) { status.textContent = r.status + ": " + await r.text(); return; }
-  var data = await r.json();
-  status.textContent = data.results ? data.results.bindings.length + " rows" : String(data.boolean);
-  if (!data.results) return;
-  var table = document.createElement("table"), head = table.insertRow();
-  data.head.vars.forEach(function (v) { var th = document.createElement("th"); th.textContent = v; head.appendChild(th); });
-  data.results.bindings.forEach(function (b) {
-    var row = table.insertRow();
-    data.head.vars.forEach(function (v) { row.insertCell().textContent = b[v] ? b[v].value : ""; });
-  });
-  out.appendChild(table);
-});
-</script></body></html>
-"""
