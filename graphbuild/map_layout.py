@@ -60,12 +60,34 @@ def _weighted(G: nx.MultiDiGraph) -> nx.Graph:
 
 
 def _communities(simple: nx.Graph) -> list[list[str]]:
-    """Louvain communities (fixed seed), largest first; isolated nodes form one group of their own."""
+    """Louvain communities (fixed seed), largest first; isolated nodes form one group of their own.
+    A big graph's communities are found among its BIG_MAP best-connected nodes (Louvain is the
+    slowest step), and every other node joins the community of its best-connected neighbour."""
     isolated = sorted(n for n in simple if simple.degree(n) == 0)
-    linked = simple.subgraph(n for n in simple if simple.degree(n))
-    groups = [sorted(c) for c in nx.community.louvain_communities(linked, weight="weight", seed=7)] if linked else []
-    groups.sort(key=lambda g: (-len(g), g[0]))
-    return groups + ([isolated] if isolated else [])
+    degree = dict(simple.degree())
+    linked = sorted((n for n in simple if degree[n]), key=lambda n: (-degree[n], n))
+    core = simple.subgraph(linked[:BIG_MAP])
+    found = nx.community.louvain_communities(core, weight="weight", seed=7, threshold=1e-4) if core else []
+    member = {n: i for i, c in enumerate(found) for n in c}
+    rest = linked[BIG_MAP:]
+    while rest:
+        waiting = []
+        for n in rest:
+            known = [m for m in simple[n] if m in member]
+            if known:
+                member[n] = member[max(known, key=lambda m: (degree[m], m))]
+            else:
+                waiting.append(n)
+        if len(waiting) == len(rest):  # pieces that do not touch the core: a community each
+            for i, piece in enumerate(sorted(nx.connected_components(simple.subgraph(waiting)), key=min)):
+                member.update(dict.fromkeys(piece, len(found) + i))
+            break
+        rest = waiting
+    groups: dict[int, list[str]] = {}
+    for n, i in member.items():
+        groups.setdefault(i, []).append(n)
+    ordered = sorted((sorted(g) for g in groups.values()), key=lambda g: (-len(g), g[0]))
+    return ordered + ([isolated] if isolated else [])
 
 
 def _community_layout(sub: nx.Graph, spring_nodes: int = SPRING_NODES) -> dict[str, tuple[float, float]]:

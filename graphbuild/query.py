@@ -61,8 +61,8 @@ def read_query(query: str) -> str:
     text = query.strip()
     if not _NAME_LIKE.match(text) or text.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
         return query
-    if text.endswith(".rq") or "/" in text or "\\" in text:
-        path = Path(text)
+    path = Path(text)
+    if path.is_file() or text.endswith(".rq") or "/" in text or "\\" in text:
         if not path.exists():
             hint = (f"; the saved query {path.stem!r} is called by its name alone" if path.stem in saved_queries()
                     else f"; saved queries: {', '.join(saved_queries())}")

@@ -66,24 +66,16 @@ def test_cors_is_off_by_default_and_on_for_the_origin_given(server):
 
 
 @pytest.fixture(scope="module")
-def loopback_browser():
-    """Debian's Chromium allowed to reach 127.0.0.1 only (the map's browser resolves no host at all)."""
-    import os
+def loopback_browser(browser):
+    """A second Debian Chromium, from the same Playwright, allowed to reach 127.0.0.1 only (the map's
+    browser resolves no host at all)."""
     import shutil
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI needs Debian's chromium (apt-get install chromium)")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
 
     args = [a for a in CHROMIUM_ARGS if not a.startswith("--host-resolver-rules")]
     args.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=args)
-        yield browser
-        browser.close()
+    second = browser.browser_type.launch(executable_path=shutil.which("chromium"), args=args)
+    yield second
+    second.close()
 
 
 @pytest.mark.browser
