@@ -23,9 +23,8 @@ def map_positions(G: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
     placed: dict[str, tuple[float, float]] = {}
     discs = []
     big = simple.number_of_nodes() > BIG_MAP
-    for members in communities:
-        sub = simple.subgraph(members)
-        local = _community_layout(sub, max(20, len(members) // 3) if big else SPRING_NODES)
+    for members, edges in zip(communities, _inner_edges(simple, communities)):
+        local = _community_layout(members, edges, max(20, len(members) // 3) if big else SPRING_NODES)
         radius = NODE_SPACING * math.sqrt(len(members)) * 0.6 + 40
         discs.append((radius, local))
     for (radius, local), (cx, cy) in zip(discs, _pack([r for r, _ in discs])):
@@ -38,11 +37,22 @@ def community_positions(H: nx.Graph, groups: list[list[str]]) -> dict[str, tuple
     """Positions for the nodes of `groups` (communities of `H`, largest first): each community
     laid out in its own disc, the discs apart (what the map does, for any graph)."""
     placed: dict[str, tuple[float, float]] = {}
-    discs = [(NODE_SPACING * math.sqrt(len(g)) * 0.6 + 40, _community_layout(H.subgraph(g))) for g in groups]
+    discs = [(NODE_SPACING * math.sqrt(len(g)) * 0.6 + 40, _community_layout(g, edges))
+             for g, edges in zip(groups, _inner_edges(H, groups))]
     for (radius, local), (cx, cy) in zip(discs, _pack([r for r, _ in discs])):
         for node, (x, y) in local.items():
             placed[node] = (cx + x * radius, cy + y * radius)
     return placed
+
+
+def _inner_edges(H: nx.Graph, groups: list[list[str]]) -> list[list[tuple[str, str, float]]]:
+    """For each group, its edges inside it (a, b, weight), sorted; one pass over the edges of `H`."""
+    member = {n: i for i, g in enumerate(groups) for n in g}
+    inner: list[list[tuple[str, str, float]]] = [[] for _ in groups]
+    for a, b, d in H.edges(data=True):
+        if a in member and member[a] == member.get(b):
+            inner[member[a]].append((min(a, b), max(a, b), d.get("weight", 1.0)))
+    return [sorted(edges) for edges in inner]
 
 
 def _weighted(G: nx.MultiDiGraph) -> nx.Graph:
@@ -90,14 +100,15 @@ def _communities(simple: nx.Graph) -> list[list[str]]:
     return ordered + ([isolated] if isolated else [])
 
 
-def _community_layout(sub: nx.Graph, spring_nodes: int = SPRING_NODES) -> dict[str, tuple[float, float]]:
+def _community_layout(members: list[str], edges: list[tuple[str, str, float]],
+                      spring_nodes: int = SPRING_NODES) -> dict[str, tuple[float, float]]:
     """Positions in the unit disc for one community: springs for up to `spring_nodes` of them."""
-    nodes = tuple(sorted(sub))
+    nodes = tuple(sorted(members))
     if len(nodes) == 1:
         return {nodes[0]: (0.0, 0.0)}
-    if sub.number_of_edges() == 0:  # the isolated nodes: a sunflower spiral
+    if not edges:  # the isolated nodes: a sunflower spiral
         return {n: _spiral(i, len(nodes)) for i, n in enumerate(nodes)}
-    edges = tuple(sorted((a, b, d["weight"]) for a, b, d in sub.edges(data=True)))
+    edges = tuple(edges)
     pos = dict(_spring(nodes, edges) if len(nodes) <= spring_nodes else _big_layout(nodes, edges, spring_nodes))
     xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
