@@ -138,6 +138,12 @@ def test_seed_map_search_and_filters_keep_the_panel_honest(seeds_build, browser)
         page.select_option("#graphbuild-event", event)
         shown = page.evaluate("network.body.data.nodes.get({filter: n => !n.hidden}).map(n => n.id)")
         assert event in shown and len(shown) < everything
+        page.select_option("#graphbuild-event", "")
+        year = page.evaluate("document.querySelector('#graphbuild-year option:nth-child(2)').value")
+        page.select_option("#graphbuild-year", year)
+        in_year = page.evaluate("network.body.data.nodes.get({filter: n => !n.hidden}).map(n => n.id)")
+        assert in_year and len(in_year) < everything
+        assert page.evaluate("(ids) => ids.every(id => graphbuildMap.details[id].years.includes(%r))" % year, in_year)
         assert page.errors == [] and page.requests_out == []
 
 
