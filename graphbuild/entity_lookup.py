@@ -60,9 +60,13 @@ def resolve_entity(store: ox.Store, name: str, type_: str | None = None) -> Enti
     """The one entity called `name`; a QueryError naming the candidates when there are none or several."""
     hits = find_entities(store, name, type_)
     what = type_ or "entity"
-    if len(hits) == 1 or (hits and hits[0].type != hits[1].type and type_ is None) or \
-            (len(hits) > 1 and hits[0].label.lower() == name.strip().lower() != hits[1].label.lower()):
+    if len(hits) == 1:
         return hits[0]
+    exact = [e for e in hits if e.label.lower() == name.strip().lower()]
+    if len(exact) == 1:  # the one whose preferred label it is
+        return exact[0]
+    if hits and type_ is None and len({e.type for e in hits}) == len(hits):
+        return hits[0]  # one node per type (a company and its product): the first type, see _RANK
     if hits:
         listed = "; ".join(f"{e.label} ({e.type}, <{e.iri}>)" for e in hits[:6])
         raise QueryError(f"{len(hits)} {what} nodes are called {name!r}: {listed}; give the IRI")
@@ -92,9 +96,11 @@ def vocabulary_iris(name: str) -> list[str]:
 
 def _label_iris(store: ox.Store, name: str) -> list[str]:
     """Nodes with a label equal to `name`: exact literals first (an index lookup), then case ignored."""
-    exact = " ".join(ox.Literal(name, language=lang).__str__() for lang in ("ja", "en")) + " " + str(ox.Literal(name))
-    query = ("SELECT DISTINCT ?node WHERE {{ VALUES ?l {{ {exact} }} ?node skos:prefLabel|skos:altLabel|rdfs:label ?l }}")
-    iris = [r["node"].value for r in store.query(query.format(exact=exact), prefixes=PREFIXES)]
+    exact = " ".join(str(literal) for literal in (ox.Literal(name, language="ja"), ox.Literal(name, language="en"),
+                                                   ox.Literal(name)))
+    iris = [r["node"].value for r in store.query(
+        f"SELECT DISTINCT ?node WHERE {{ VALUES ?l {{ {exact} }} ?node skos:prefLabel|skos:altLabel|rdfs:label ?l }}",
+        prefixes=PREFIXES)]
     if iris:
         return iris
     return [r["node"].value for r in store.query(

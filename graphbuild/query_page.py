@@ -14,7 +14,7 @@ from importlib import resources
 from urllib.parse import parse_qs, unquote
 
 from graphbuild.errors import QueryError
-from graphbuild.saved_queries import bind_values, saved_queries
+from graphbuild.saved_queries import bind_values, insert_in_where, saved_queries
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +72,7 @@ def bound_query(name: str, values: dict[str, str]) -> str:
                   f"<http://www.w3.org/2004/02/skos/core#altLabel> ?{key}_label . "
                   + (f"?{key} a <{cls}> . " if cls else "")
                   + f"FILTER(LCASE(STR(?{key}_label)) = LCASE({literal})) }} }}")
-        text = _insert_in_where(text, lookup)
+        text = insert_in_where(text, lookup)
     return text
 
 
@@ -83,12 +83,3 @@ _SEGMENT_TYPE = {"service": "Service", "company": "Company", "technology": "Tech
 def _has_type(iri: str, type_: str) -> bool:
     """Whether an entity IRI (…/id/service/…) is of `type_`."""
     return _SEGMENT_TYPE.get(iri.rsplit("/id/", 1)[-1].split("/", 1)[0]) == type_
-
-
-def _insert_in_where(text: str, block: str) -> str:
-    from graphbuild.saved_queries import _WHERE, _without_comments
-
-    m = _WHERE.search(_without_comments(text))
-    if m is None:
-        raise QueryError("a query with parameters needs a WHERE block to bind them in")
-    return text[:m.end()] + "\n  " + block + text[m.end():]

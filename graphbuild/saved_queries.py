@@ -58,12 +58,15 @@ def bind_values(text: str, iris: dict[str, str]) -> str:
     """`text` with `VALUES ?name { <iri> }` for each binding at the start of its first WHERE block."""
     if not iris:
         return text
-    body = "\n".join(line for line in text.splitlines())
-    m = _WHERE.search(_without_comments(body))
+    return insert_in_where(text, " ".join(f"VALUES ?{name} {{ <{iri}> }}" for name, iri in sorted(iris.items())))
+
+
+def insert_in_where(text: str, block: str) -> str:
+    """`text` with `block` (SPARQL patterns) put at the start of its first WHERE block."""
+    m = _WHERE.search(_without_comments(text))
     if m is None:
         raise QueryError("a query with parameters needs a WHERE block to bind them in")
-    block = " ".join(f"VALUES ?{name} {{ <{iri}> }}" for name, iri in sorted(iris.items()))
-    return body[:m.end()] + "\n  " + block + body[m.end():]
+    return text[:m.end()] + "\n  " + block + text[m.end():]
 
 
 def _without_comments(text: str) -> str:
