@@ -144,18 +144,75 @@ def extract(file: Path, evidence: bool) -> None:
 
 
 @main.command()
-@click.argument("graph", type=click.Path(path_type=Path))
-@click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-def query(graph: Path, query: str, fmt: str) -> None:
-    """Run a SPARQL QUERY (text or a .rq file) on GRAPH (a Turtle file or a --store folder) and print the answer."""
-    from graphbuild.query import format_result, load_store, read_query, run_query
+@click.argument("graph", required=False, type=click.Path(path_type=Path))
+@click.argument("query", required=False)
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A saved query's parameter, e.g. service=Fargate (any spelling the vocabulary or the graph knows).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="How to print rows; CONSTRUCT and DESCRIBE print Turtle unless csv or json is asked for.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop the query after this many seconds.")
+@click.option("--prefixes", "show_prefixes", is_flag=True, help="List the predefined prefixes and exit.")
+@click.option("--saved", "show_saved", is_flag=True, help="List the saved queries and their parameters and exit.")
+def query(graph: Path | None, query: str | None, params: tuple[str, ...], fmt: str, timeout: float | None,
+          show_prefixes: bool, show_saved: bool) -> None:
+    """Run a SPARQL QUERY on GRAPH (a Turtle file or a --store folder) and print the answer.
 
+    QUERY is SPARQL text, a .rq file or the name of a saved query (see --saved).  The graph's
+    prefixes (gb:, skos:, svc:, ...) are predefined.  Ctrl-C stops a running query."""
+    from graphbuild.query import format_result, prefixes_text
+    from graphbuild.query_process import run_query_file
+
+    if show_prefixes:
+        return click.echo(prefixes_text())
+    if show_saved:
+        return click.echo(_saved_queries_text())
+    if graph is None or query is None:
+        raise click.UsageError("give GRAPH and QUERY (or --prefixes, --saved)")
+    values = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
+        values[name.strip()] = value.strip()
     try:
-        result = run_query(load_store(graph), read_query(query))
+        result = run_query_file(graph, query, values, timeout)
     except GraphbuildError as e:
         _fail(e)
-    click.echo(format_result(result, fmt))
+    except KeyboardInterrupt:
+        click.echo("graphbuild: query stopped (Ctrl-C)", err=True)
+        sys.exit(130)
+    text = format_result(result, fmt)
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+def _saved_queries_text() -> str:
+    from graphbuild.saved_queries import saved_queries
+
+    lines = []
+    for q in saved_queries().values():
+        lines.append(f"{q.name}: {q.description}")
+        lines += [f"    --param {p.name}=<{p.type}>  {p.description}" for p in q.parameters]
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("name")
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--type", "type_", type=click.Choice(["Service", "Company", "Technology", "Talk", "Event", "Person"]),
+              default=None, help="Only entities of this type.")
+def show(name: str, graph: Path, type_: str | None) -> None:
+    """Everything GRAPH says about the entity called NAME (any spelling, or its IRI): its type,
+    spellings, talks, companies, services and events, with the sentences and posts behind them."""
+    from graphbuild.entity_lookup import resolve_entity
+    from graphbuild.entity_profile import entity_profile
+    from graphbuild.query import load_store
+
+    try:
+        store = load_store(graph)
+        click.echo(entity_profile(store, resolve_entity(store, name, type_).iri).format())
+    except GraphbuildError as e:
+        _fail(e)
 
 
 @main.command("export")
@@ -233,12 +290,12 @@ def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Pa
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path))
 def validate(graph: Path) -> None:
-    """Check GRAPH (Turtle) against the SHACL shapes; exit 1 when it does not conform."""
-    from graphbuild.export import read_turtle_checked
+    """Check GRAPH (a Turtle file or a --store folder) against the SHACL shapes; exit 1 when it does not conform."""
+    from graphbuild.export import read_graph
     from graphbuild.validate import validate_graph
 
     try:
-        g = read_turtle_checked(graph)
+        g = read_graph(graph)
         conforms, report = validate_graph(g)
     except GraphbuildError as e:
         _fail(e)
@@ -256,16 +313,16 @@ if __name__ == "__main__":
 @click.argument("graph", type=click.Path(path_type=Path))
 @click.option("--top", default=10, show_default=True, help="How many entities to list per type.")
 def stats(graph: Path, top: int) -> None:
-    """Print counts per type and relation in GRAPH (Turtle), and the top entities of each type."""
-    from graphbuild.export import read_turtle_checked
-    from graphbuild.network import to_networkx
+    """Counts per type and relation in GRAPH (a Turtle file or a --store folder), and the top entities
+    of each type by the number of posts that name them."""
+    from graphbuild.query import load_store
     from graphbuild.stats import graph_stats
 
     try:
-        g = read_turtle_checked(graph)
+        store = load_store(graph)
     except GraphbuildError as e:
         _fail(e)
-    click.echo(graph_stats(to_networkx(g), triples=len(g), top=top).format())
+    click.echo(graph_stats(store, top=top).format())
 
 
 @main.command()
@@ -282,8 +339,10 @@ def stats(graph: Path, top: int) -> None:
               help="Queries run at once (each in its own process); 16 more may wait, the rest get 503.")
 @click.option("--allow-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="Another name (or address) clients may reach the server by; others are refused (DNS rebinding).")
+@click.option("--cors", metavar="ORIGIN", default=None,
+              help="Let pages from ORIGIN (e.g. https://yasgui.triply.cc, or *) call the endpoint.  [default: off]")
 def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_mb: int, allow_service: bool,
-          workers: int, allowed_hosts: tuple[str, ...]) -> None:
+          workers: int, allowed_hosts: tuple[str, ...], cors: str | None) -> None:
     """Serve GRAPH (a Turtle file or a --store folder) as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
     from graphbuild.query import load_store
     from graphbuild.serve import make_server
@@ -293,7 +352,7 @@ def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_
     try:
         store = load_store(graph)
         server = make_server(store, host, port, timeout, limit, memory_mb=memory_mb, allow_service=allow_service,
-                             workers=workers, allowed_hosts=allowed_hosts)
+                             workers=workers, allowed_hosts=allowed_hosts, cors=cors)
     except GraphbuildError as e:
         _fail(e)
     click.echo(f"graphbuild: {len(store)} triples from {printable(str(graph))}; SPARQL at http://{host}:{server.server_port}/sparql "

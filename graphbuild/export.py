@@ -61,6 +61,17 @@ def read_turtle_checked(path: str | os.PathLike) -> Graph:
         raise InputError(path, f"is not valid Turtle ({type(e).__name__}: {e})") from e
 
 
+def read_graph(path: str | os.PathLike) -> Graph:
+    """The rdflib graph of a Turtle file or a `--store` folder, read through pyoxigraph (which parses
+    Turtle tens of times faster than rdflib); errors name the file, as `read_turtle_checked` does."""
+    from graphbuild.query import load_store
+
+    store = load_store(path)
+    g = Graph()
+    g.parse(data=store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()), format="nt")
+    return g
+
+
 def write_rdf(g: Graph, target: str | os.PathLike | IO, format: str) -> None:
     """Any rdflib format: "turtle", "nt", "xml", "json-ld", "trig", ..."""
     _write(target, serialize(g, format))

@@ -212,9 +212,9 @@ class LiveGraph:
                 data["evidence"], data["documents"], _ = self._node_evidence[n]
         for s, o, key, data in drawn.edges(keys=True, data=True):
             if (s, o, key) in fresh_edges:
-                self._edge_evidence[s, o, key] = data["evidence"]
+                self._edge_evidence[s, o, key] = (data["evidence"], data["sources"])
             else:
-                data["evidence"] = self._edge_evidence[s, o, key]
+                data["evidence"], data["sources"] = self._edge_evidence[s, o, key]
         if len(self._edge_evidence) > 2 * drawn.number_of_edges() + 1000:  # forget what is no longer drawn
             self._node_evidence = {n: self._node_evidence[n] for n in drawn}
             self._edge_evidence = {e: self._edge_evidence[e] for e in drawn.edges(keys=True)}

@@ -22,7 +22,8 @@ def to_networkx(graph, evidence: bool = True) -> nx.MultiDiGraph:
     is projected without walking every triple in Python).
 
     Node attributes: `type`, `label`, `labels` (other spellings), `candidate`; edge
-    attributes: `relation`, `weight` (number of supporting evidence spans).  With
+    attributes: `relation`, `weight` (number of supporting evidence spans); documents also have `path`
+    and, when the graph has them, `date` and `url`.  With
     `evidence`, also what `add_evidence` adds; without, a big graph's projection stays
     small and the evidence can be added to the part that is drawn.
     """
@@ -64,6 +65,12 @@ def refresh_networkx(G: nx.MultiDiGraph, graph, nodes: Iterable[str] | None = No
         for r in _ask(store, f"SELECT ?node WHERE {{ {only}?node a gb:CandidateService }}"):
             if r["node"].value in found:
                 found[r["node"].value]["candidate"] = True
+        for r in _ask(store, f"SELECT ?node ?path ?date ?url WHERE {{ {only}?node a gb:Document . "
+                             f"OPTIONAL {{ ?node gb:sourcePath ?path }} OPTIONAL {{ ?node schema:datePublished ?date }} "
+                             f"OPTIONAL {{ ?node schema:url ?url }} }}"):
+            post = found.get(r["node"].value)
+            if post is not None and post["type"] == "Document":  # the post's file, date and address for the map
+                post.update({key: r[key].value for key in ("path", "date", "url") if r[key] is not None})
     if scope is not None:
         G.remove_nodes_from([node for node in scope if node in G and node not in found])
     for node in sorted(found):
@@ -96,7 +103,7 @@ def _read_edges(G: nx.MultiDiGraph, store: ox.Store, pairs: dict[str, set[tuple[
                 s, o = r["s"].value, r["o"].value
                 if s in G and o in G:
                     weight = int(r["n"].value) if r["n"] is not None else 1
-                    G.add_edge(s, o, key=name, relation=name, weight=max(1, weight), evidence=[])
+                    G.add_edge(s, o, key=name, relation=name, weight=max(1, weight), evidence=[], sources=[])
 
 
 def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 3, *,
@@ -104,7 +111,7 @@ def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 
     """Add to each node of `G` up to `per_node` [post, sentence] pairs (`evidence`: its first
     mentions in IRI order, that is by post and position) and, for a node without edges, the
     posts that mention it (`documents`); and to each edge up to `per_edge` supporting
-    sentences.  Read node by node and in batches of edges, so a service mentioned a hundred
+    sentences (`evidence`) and the same as [document IRI, sentence] pairs (`sources`).  Read node by node and in batches of edges, so a service mentioned a hundred
     thousand times costs no more than one mentioned once.  `nodes` and `edges` (s, o, relation)
     limit the work to those (the others keep what they have)."""
     store = _pyoxigraph_store(graph)
@@ -123,13 +130,17 @@ def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 
         for batch in (pairs[i:i + 500] for i in range(0, len(pairs), 500)):
             sources: dict[tuple[str, str], set] = {}
             values = " ".join(f"(<{s}> <{o}>)" for s, o in batch)
-            for r in _ask(store, f"SELECT ?s ?o ?source ?sentence WHERE {{ VALUES (?s ?o) {{ {values} }} "
+            for r in _ask(store, f"SELECT ?s ?o ?source ?sentence ?doc WHERE {{ VALUES (?s ?o) {{ {values} }} "
                                  f"?st rdf:subject ?s ; rdf:predicate <{pred}> ; rdf:object ?o ; "
-                                 f"prov:wasDerivedFrom ?source . OPTIONAL {{ ?source nif:sentence/nif:anchorOf ?sentence }} }}"):
+                                 f"prov:wasDerivedFrom ?source . OPTIONAL {{ ?source nif:sentence/nif:anchorOf ?sentence }} "
+                                 f"OPTIONAL {{ ?source gb:inDocument ?doc }} }}"):
                 sentence = r["sentence"].value if r["sentence"] is not None else "None"
-                sources.setdefault((r["s"].value, r["o"].value), set()).add((r["source"].value, sentence))
+                doc = r["doc"].value if r["doc"] is not None else ""
+                sources.setdefault((r["s"].value, r["o"].value), set()).add((r["source"].value, sentence, doc))
             for s, o in batch:
-                G.edges[s, o, name]["evidence"] = [sentence for _, sentence in sorted(sources.get((s, o), ()))[:per_edge]]
+                first = sorted(sources.get((s, o), ()))[:per_edge]
+                G.edges[s, o, name]["evidence"] = [sentence for _, sentence, _ in first]
+                G.edges[s, o, name]["sources"] = [[doc, sentence] for _, sentence, doc in first]
 
 
 def _ask(store: ox.Store, query: str):
@@ -137,7 +148,7 @@ def _ask(store: ox.Store, query: str):
 
 
 _SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p in (
-    "gb", "rdf", "rdfs", "skos", "prov", "nif"))
+    "gb", "rdf", "rdfs", "skos", "prov", "nif", "schema"))
 
 
 def _pyoxigraph_store(graph) -> ox.Store:

@@ -2,8 +2,8 @@
 
 `GET /sparql?query=...`, `POST /sparql` with a form field `query` or an
 `application/sparql-query` body.  Results as SPARQL JSON, XML, CSV or TSV (by the
-Accept header), graphs as N-Triples or Turtle.  Updates are refused.  `GET /` is a small
-query page.
+Accept header), graphs as N-Triples or Turtle.  Updates are refused.  Each query runs
+under a time limit and returns at most `limit` rows; `GET /` is the query page (`query_page`).
 
 Hardened for a server any web page in the user's browser can reach: each query runs in a
 child process with a memory limit, killed at the time limit (`query_worker`); nesting and
@@ -34,6 +34,7 @@ import pyoxigraph as ox
 from graphbuild.errors import GraphbuildError
 from graphbuild.query_guard import UnsafeQuery, check_query
 from graphbuild.query_worker import ChildProcesses, run_in_child
+from graphbuild import query_page
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3030
@@ -165,9 +166,11 @@ class SparqlEndpoint:
 def make_server(store: ox.Store, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                 timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT, *,
                 memory_mb: int | None = DEFAULT_MEMORY_MB, allow_service: bool = False,
-                workers: int = 2, queue: int = 16, allowed_hosts: tuple[str, ...] = ()) -> "SparqlServer":
+                workers: int = 2, queue: int = 16, allowed_hosts: tuple[str, ...] = (),
+                cors: str | None = None) -> "SparqlServer":
     """An HTTP server (not yet serving) for `store`; `port=0` picks a free port.  The Host
-    header must name `host` (or, on loopback, localhost) or one of `allowed_hosts`.  Raises
+    header must name `host` (or, on loopback, localhost) or one of `allowed_hosts`; `cors` is
+    the one origin (or "*") whose pages may call it (none by default).  Raises
     `GraphbuildError` naming the address when it cannot listen there."""
     endpoint = SparqlEndpoint(store, timeout, limit, workers, queue=queue, memory_mb=memory_mb,
                               allow_service=allow_service)
@@ -176,6 +179,7 @@ def make_server(store: ox.Store, host: str = DEFAULT_HOST, port: int = DEFAULT_P
         pass
 
     Handler.endpoint = endpoint
+    Handler.cors = cors
     server_class = SparqlServer6 if ":" in host else SparqlServer
     try:
         server = server_class((host, port), Handler)
@@ -270,6 +274,7 @@ _CONTENT_LENGTH = re.compile(r"\d{1,12}")
 class SparqlHandler(BaseHTTPRequestHandler):
     endpoint: SparqlEndpoint
     allowed_hosts: set[str] = set()
+    cors: str | None = None  # the origin allowed to call from a browser (Access-Control-Allow-Origin)
     server_version = "graphbuild-sparql"
     default_request_version = "HTTP/1.0"  # every answer has a status line, even to a malformed request
     timeout = IDLE_SECONDS  # a connection silent this long is closed
@@ -333,7 +338,11 @@ class SparqlHandler(BaseHTTPRequestHandler):
                           "resolves here is refused)")
 
     def _check_same_site(self) -> None:
-        """Refuse a query sent by a page of another site (a form POST or a script in the user's browser)."""
+        """Refuse a query sent by a page of another site (a form POST or a script in the user's browser),
+        unless it is the origin `serve --cors` names."""
+        origin = (self.headers.get("Origin") or "").strip()
+        if self.cors and origin and (self.cors == "*" or origin == self.cors):
+            return
         if (self.headers.get("Sec-Fetch-Site") or "").lower() == "cross-site":
             raise Refused(HTTPStatus.FORBIDDEN, "cross-site requests are refused")
         for header in ("Origin", "Referer"):
@@ -345,10 +354,18 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 raise Refused(HTTPStatus.FORBIDDEN, f"cross-site requests are refused ({header}: {value[:100]!r})")
             return  # the Origin decides when present; the Referer only without one
 
+    def do_OPTIONS(self) -> None:  # a browser's CORS preflight
+        if not self.cors:
+            return self._refuse(Refused(HTTPStatus.METHOD_NOT_ALLOWED, "cross-origin calls are off (serve --cors ORIGIN)"))
+        self._send(HTTPStatus.NO_CONTENT, "text/plain", b"", {
+            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type, Accept", "Access-Control-Max-Age": "600"})
+
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        if url.path in ("/", "/index.html"):
-            return self._send(HTTPStatus.OK, "text/html; charset=utf-8", QUERY_PAGE.encode("utf-8"))
+        page = query_page.answer(url.path, url.query)  # the query page and its saved queries
+        if page is not None:
+            return self._send(*page)
         if url.path != "/sparql":
             return self._refuse(Refused(HTTPStatus.NOT_FOUND, "no such page; the endpoint is /sparql"))
         self._check_same_site()
@@ -412,6 +429,10 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
+        if self.cors:
+            self.send_header("Access-Control-Allow-Origin", self.cors)
+            self.send_header("Access-Control-Expose-Headers", "X-Graphbuild-Truncated")
+            self.send_header("Vary", "Origin")
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -524,36 +545,3 @@ def _write_boolean(value: bool, writer: str) -> bytes:
         return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
                 f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode("utf-8")
     return ("_askResult\r\n" + ("true" if value else "false") + "\r\n").encode("utf-8")
-
-
-QUERY_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>graphbuild SPARQL</title>
-<style>body{font-family:sans-serif;margin:1em}textarea{width:100%;height:12em;font-family:monospace}
-table{border-collapse:collapse;margin-top:1em}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}</style>
-</head><body><h1>graphbuild SPARQL endpoint</h1>
-<p>Read-only. Endpoint: <code>/sparql</code> (SPARQL 1.1 Protocol).</p>
-<form id="f"><textarea id="q" name="query">PREFIX gb: <https://w3id.org/graphbuild/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?service ?name WHERE { ?service a gb:Service ; skos:prefLabel ?name } ORDER BY ?name LIMIT 20</textarea>
-<button>Run</button> <span id="status"></span></form><div id="out"></div>
-<script>
-document.getElementById("f").addEventListener("submit", async function (e) {
-  e.preventDefault();
-  var status = document.getElementById("status"), out = document.getElementById("out");
-  status.textContent = "running..."; out.replaceChildren();
-  var r = await fetch("sparql", {method: "POST", headers: {"Accept": "application/sparql-results+json",
-    "Content-Type": "application/sparql-query"}, body: document.getElementById("q").value});
-  if (!r.ok) { status.textContent = r.status + ": " + await r.text(); return; }
-  var data = await r.json();
-  status.textContent = data.results ? data.results.bindings.length + " rows" : String(data.boolean);
-  if (!data.results) return;
-  var table = document.createElement("table"), head = table.insertRow();
-  data.head.vars.forEach(function (v) { var th = document.createElement("th"); th.textContent = v; head.appendChild(th); });
-  data.results.bindings.forEach(function (b) {
-    var row = table.insertRow();
-    data.head.vars.forEach(function (v) { row.insertCell().textContent = b[v] ? b[v].value : ""; });
-  });
-  out.appendChild(table);
-});
-</script></body></html>
-"""

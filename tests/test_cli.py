@@ -6,6 +6,7 @@ from rdflib import Graph
 
 from graphbuild.build import SAMPLE_CORPUS
 from graphbuild.cli import main
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.model
 
@@ -23,16 +24,18 @@ def test_validate_and_saved_queries_on_the_sample(sample_build):
     _, out = sample_build
     runner = CliRunner()
     assert runner.invoke(main, ["validate", str(out / "graph.ttl")]).exit_code == 0
-    result = runner.invoke(main, ["query", str(out / "graph.ttl"), "ontology/queries/talks-mentioning-service.rq", "--format", "json"])
+    result = runner.invoke(main, ["query", str(out / "graph.ttl"), "talks-mentioning-service", "--param",
+                                  "service=App Mesh", "--param", "event=AWS Summit Tokyo 2019", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert [row["title"] for row in json.loads(result.output)] == ["マイクロサービスの通信をどう見える化するか"]
-    result = runner.invoke(main, ["query", str(out / "graph.ttl"), "ontology/queries/companies-using-service.rq", "--format", "csv"])
+    result = runner.invoke(main, ["query", str(out / "graph.ttl"), str(REPO / "ontology/queries/companies-using-service.rq"),
+                                  "--format", "csv"])
     assert "サンプルメディア" in result.output
 
 
 def test_candidate_service_is_marked_in_the_sample(sample_build):
     _, out = sample_build
-    result = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), "ontology/queries/candidate-services.rq", "--format", "csv"])
+    result = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), "candidate-services", "--format", "csv"])
     assert "Amazon CodeGuru" in result.output
 
 

@@ -12,6 +12,10 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 def details_of(page: str) -> dict:
+    return page_data(page)["details"]
+
+
+def page_data(page: str) -> dict:
     raw = re.search(r'<script type="application/json" id="graphbuild-details">(.*?)</script>', page, re.S).group(1)
     return json.loads(raw)
 
@@ -37,6 +41,39 @@ def test_type_filters_and_search_box_are_on_the_page():
         assert f'data-type="{t}"' in page
     assert 'data-type="Talk"' not in page  # only the types the graph has
     assert 'id="graphbuild-search"' in page
+
+
+def test_links_carry_their_evidence_and_post_and_services_their_short_name():
+    page = render_html(to_networkx(to_rdf([record()])))
+    data = page_data(page)
+    uses = [link for link in data["links"] if link[2] == "uses"]
+    assert len(uses) == 1 and uses[0][3][0][1] == "サンプル商事では Amazon ECS を採用しています。"
+    assert uses[0][3][0][0] in data["posts"] and data["posts"][uses[0][3][0][0]]["path"] == "post.txt"
+    assert '"label": "Amazon ECS"' in page  # drawn short; the panel has the catalogue name
+    assert not re.search(r'"label": "(uses|mentions|reportsOn)"', page)  # no edge label until hover or click
+
+
+def test_layout_is_deterministic_and_puts_talks_next_to_their_event():
+    G = nx.MultiDiGraph()
+    for e in range(3):
+        G.add_node(f"event{e}", type="Event", label=f"Event {e}")
+        for t in range(6):
+            talk = f"talk{e}-{t}"
+            G.add_node(talk, type="Talk", label=talk)
+            G.add_edge(talk, f"event{e}", relation="partOf")
+            for k in range(3):
+                G.add_node(f"svc{e}-{t}-{k}", type="Service", label=f"s{e}{t}{k}")
+                G.add_edge(talk, f"svc{e}-{t}-{k}", relation="mentions")
+    first, again = layout_positions(G), layout_positions(G.copy())
+    assert first == again
+
+    def distance(a, b):
+        return ((first[a][0] - first[b][0]) ** 2 + (first[a][1] - first[b][1]) ** 2) ** 0.5
+
+    for e in range(3):
+        own = max(distance(f"talk{e}-{t}", f"event{e}") for t in range(6))
+        other = min(distance(f"talk{e}-{t}", f"event{(e + 1) % 3}") for t in range(6))
+        assert own < other
 
 
 def test_big_graphs_get_fixed_positions_and_no_physics():

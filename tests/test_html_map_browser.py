@@ -26,15 +26,99 @@ INKED_PIXELS = """() => {
 }"""
 
 
-def test_seed_map_draws_offline_without_errors_and_search_finds_a_node(seeds_build, browser):
+# The labels vis-network draws in the current view (visible node, label drawn at this zoom, box on
+# screen), and how many of them overlap another; and how many edges carry a label.
+LABEL_OVERLAP = """() => {
+  const scale = network.getScale(), rect = network.body.container.getBoundingClientRect();
+  const boxes = [];
+  for (const id of network.body.nodeIndices) {
+    const n = network.body.nodes[id];
+    const threshold = n.options.scaling.label.drawThreshold;
+    if (n.options.hidden || !n.options.label || n.options.font.size * scale < threshold - 1) continue;
+    const s = n.labelModule.size;
+    if (!s || !s.width) continue;
+    const a = network.canvasToDOM({x: s.left, y: s.top});
+    const b = network.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
+    if (b.x < 0 || b.y < 0 || a.x > rect.width || a.y > rect.height) continue;
+    boxes.push([a.x, a.y, b.x, b.y]);
+  }
+  let overlapping = 0;
+  boxes.forEach((p, i) => {
+    if (boxes.some((q, j) => i !== j && p[0] < q[2] && q[0] < p[2] && p[1] < q[3] && q[1] < p[3])) overlapping++;
+  });
+  const edgeLabels = network.body.edgeIndices.filter(id => network.body.edges[id].options.label).length;
+  return {drawn: boxes.length, overlapping, edgeLabels};
+}"""
+
+
+def click_node(page, node_id):
+    box = page.evaluate("(id) => { const p = network.getPositions([id])[id]; const d = network.canvasToDOM(p);"
+                        " const r = document.querySelector('#mynetwork canvas').getBoundingClientRect();"
+                        " return [r.left + d.x, r.top + d.y]; }", node_id)
+    page.mouse.click(*box)
+    page.wait_for_timeout(300)
+
+
+def test_seed_map_first_view_is_readable_and_a_company_click_shows_its_links(seeds_build, browser):
+    _, out = seeds_build
+    with chromium_page(browser) as page:
+        page.goto((out / "graph.html").as_uri())
+        page.wait_for_function(f"({INKED_PIXELS})() > 2000", timeout=30_000)
+        page.wait_for_timeout(500)
+        first = page.evaluate(LABEL_OVERLAP)
+        share = first["overlapping"] / max(1, first["drawn"])
+        print(f"\nseeds map, first view: {first['drawn']} labels drawn, {first['overlapping']} overlapping "
+              f"({share:.1%}), {first['edgeLabels']} edge labels")
+        assert first["drawn"] >= 15 and share <= 0.05 and first["edgeLabels"] == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "seeds-map.png"))
+        # the company with the most `uses` links, whatever the extraction found
+        company = page.evaluate("""() => { const d = graphbuildMap.details; const uses = {};
+            network.body.data.edges.get().forEach(e => { if (e.relation === 'uses' && d[e.from].type === 'Company')
+              uses[e.from] = (uses[e.from] || 0) + 1; });
+            return Object.keys(uses).sort((a, b) => uses[b] - uses[a] || (a < b ? -1 : 1))[0]; }""")
+        assert company, "the seeds graph has no company that uses anything"
+        click_node(page, company)
+        text = page.inner_text("#graphbuild-panel")
+        details = page.evaluate("(id) => graphbuildMap.details[id]", company)
+        assert text.startswith("×") and details["label"] in text
+        assert "uses (services)" in text or "uses (technologies)" in text
+        assert "(talks)" in text  # the talks it presents or is mentioned in
+        assert page.locator("#graphbuild-panel blockquote").count() > 0
+        assert page.locator("#graphbuild-panel .gb-post").first.inner_text().startswith("— ")
+        labelled = page.evaluate("network.body.data.edges.get({filter: e => !!e.label}).map(e => e.label)")
+        assert "uses" in labelled and len(labelled) == len(page.evaluate(f"network.getConnectedEdges({company!r})"))
+        faded = page.evaluate("network.body.data.nodes.get().filter(n => String(n.color).startsWith('rgba')).length")
+        assert faded > 0  # the rest of the map fades
+        page.screenshot(path=str(ARTIFACTS / "seeds-map-company.png"))
+        page.check("#graphbuild-focus")
+        visible = "network.body.data.nodes.get({filter: n => !n.hidden}).length"
+        assert 1 < page.evaluate(visible) < page.evaluate("Object.keys(graphbuildMap.details).length")
+        page.uncheck("#graphbuild-focus")
+        page.click("#graphbuild-panel .gb-close")
+        assert not page.is_visible("#graphbuild-panel")
+        assert page.errors == [] and page.requests_out == []
+
+
+def test_seed_map_search_and_filters_keep_the_panel_honest(seeds_build, browser):
     _, out = seeds_build
     with chromium_page(browser) as page:
         page.goto((out / "graph.html").as_uri())
         page.wait_for_function(f"({INKED_PIXELS})() > 2000", timeout=30_000)
         page.fill("#graphbuild-search", "App Mesh")
-        assert page.inner_text("#graphbuild-found").endswith("found")
         assert not page.inner_text("#graphbuild-found").startswith("0")
         assert "AWS App Mesh" in page.inner_text("#graphbuild-panel")
+        selected = page.evaluate("graphbuildMap.state.selected")
+        centre = page.evaluate("(id) => network.canvasToDOM(network.getPositions([id])[id])", selected)
+        size = page.viewport_size
+        assert abs(centre["x"] - size["width"] / 2) < 200  # moved to the node
+        page.fill("#graphbuild-search", "no such thing at all")
+        assert page.inner_text("#graphbuild-found") == "0 found" and not page.is_visible("#graphbuild-panel")
+        page.fill("#graphbuild-search", "App Mesh")
+        assert page.is_visible("#graphbuild-panel")
+        page.uncheck("input[data-type=Service]")  # the selected service is hidden: so is its panel
+        assert not page.is_visible("#graphbuild-panel")
+        page.check("input[data-type=Service]")
         page.fill("#graphbuild-search", "")
         visible = "network.body.data.nodes.get({filter: n => !n.hidden}).length"
         everything = page.evaluate(visible)
@@ -44,10 +128,22 @@ def test_seed_map_draws_offline_without_errors_and_search_finds_a_node(seeds_bui
                              ".every(n => graphbuildMap.details[n.id].type !== 'Person')")
         page.check("input[data-type=Person]")
         assert page.evaluate(visible) == everything
-        page.evaluate("graphbuildMap.show(null); network.fit()")
-        page.wait_for_timeout(500)
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "seeds-map.png"))
+        page.fill("#graphbuild-degree", "5")
+        page.dispatch_event("#graphbuild-degree", "change")
+        assert page.evaluate("network.body.data.nodes.get({filter: n => !n.hidden})"
+                             ".every(n => graphbuildMap.details[n.id].degree >= 5)")
+        page.fill("#graphbuild-degree", "0")
+        page.dispatch_event("#graphbuild-degree", "change")
+        event = page.evaluate("document.querySelector('#graphbuild-event option:nth-child(2)').value")
+        page.select_option("#graphbuild-event", event)
+        shown = page.evaluate("network.body.data.nodes.get({filter: n => !n.hidden}).map(n => n.id)")
+        assert event in shown and len(shown) < everything
+        page.select_option("#graphbuild-event", "")
+        year = page.evaluate("document.querySelector('#graphbuild-year option:nth-child(2)').value")
+        page.select_option("#graphbuild-year", year)
+        in_year = page.evaluate("network.body.data.nodes.get({filter: n => !n.hidden}).map(n => n.id)")
+        assert in_year and len(in_year) < everything
+        assert page.evaluate("(ids) => ids.every(id => graphbuildMap.details[id].years.includes(%r))" % year, in_year)
         assert page.errors == [] and page.requests_out == []
 
 

@@ -38,9 +38,9 @@ def test_bad_query_is_a_query_error(store):
 QUERIES = REPO / "ontology" / "queries"
 
 
-def saved(sample_build, name):
+def saved(sample_build, name, **params):
     _, out = sample_build
-    return run_query(load_store(out / "graph.ttl"), read_query(str(QUERIES / f"{name}.rq")))
+    return run_query(load_store(out / "graph.ttl"), read_query(name), params)
 
 
 @pytest.mark.model
@@ -60,16 +60,20 @@ def test_co_mentioned_services_pairs_services_of_one_talk(sample_build):
 
 
 @pytest.mark.model
-def test_companies_using_fargate(sample_build):
-    rows = saved(sample_build, "companies-using-service").rows
-    assert {r[0] for r in rows} == {"サンプルメディア", "ヤマブキ物流"}
-    assert all("Fargate" in r[1] for r in rows)
+def test_companies_using_fargate_in_any_spelling(sample_build):
+    for spelling in ("Fargate", "ファーゲート", "AWS Fargate"):
+        rows = saved(sample_build, "companies-using-service", service=spelling).rows
+        assert {r[1] for r in rows} == {"サンプルメディア", "ヤマブキ物流"}
+        assert all(r[0] == "AWS Fargate" and "Fargate" in r[3] and int(r[2]) >= 1 for r in rows)
+    every = saved(sample_build, "companies-using-service").rows  # no parameter: every service
+    assert {r[0] for r in every} > {"AWS Fargate"}
 
 
 @pytest.mark.model
 def test_services_used_by_company_follows_the_case_study_and_skips_the_negated_one(sample_build):
-    rows = saved(sample_build, "services-used-by-company").rows
-    used = {r[1] for r in rows if r[0] == "ヤマブキ物流"}
+    rows = saved(sample_build, "services-used-by-company", company="ヤマブキ物流").rows
+    assert {r[0] for r in rows} == {"ヤマブキ物流"}
+    used = {r[1] for r in rows}
     assert {"AWS Fargate", "AWS Lambda", "Amazon Aurora", "Amazon Elastic Container Service",
             "Amazon Simple Queue Service"} <= used
     # "EKS は使わず" is not a use, nor is the plan for Step Functions
@@ -78,9 +82,11 @@ def test_services_used_by_company_follows_the_case_study_and_skips_the_negated_o
 
 @pytest.mark.model
 def test_talks_mentioning_app_mesh_at_summit_tokyo_2019(sample_build):
-    rows = saved(sample_build, "talks-mentioning-service").rows
-    assert [(r[1], r[2]) for r in rows] == [("マイクロサービスの通信をどう見える化するか",
+    rows = saved(sample_build, "talks-mentioning-service", service="App Mesh", event="AWS Summit Tokyo 2019").rows
+    assert [(r[0], r[3]) for r in rows] == [("マイクロサービスの通信をどう見える化するか",
                                              "AWS Summit Tokyo 2019 コンテナ系セッションの聴講メモ")]
+    everywhere = saved(sample_build, "talks-mentioning-service", service="App Mesh").rows
+    assert {r[1] for r in everywhere} == {"AWS App Mesh"} and len(everywhere) >= len(rows)
 
 
 @pytest.mark.model
@@ -110,10 +116,57 @@ def test_companies_by_services_over_time_spans_the_post_dates(sample_build):
 
 def test_every_saved_query_has_a_test_here():
     tested = {line.split('"')[1] for line in Path(__file__).read_text(encoding="utf-8").splitlines()
-              if line.strip().startswith(("rows = saved(", "saved(")) and '"' in line}
+              if line.strip().startswith(("rows = saved(", "saved(", "every = saved(", "everywhere = saved("))
+              and '"' in line}
     assert tested == {p.stem for p in QUERIES.glob("*.rq")}
 
 
 def test_ask_prints_true_or_false(store):
     assert run_query(store, "ASK { ?s ?p ?o }").rows == [["true"]]
     assert run_query(store, "ASK { <urn:none> ?p ?o }").rows == [["false"]]
+
+
+def test_graph_prefixes_are_predefined(store):
+    assert run_query(store, "SELECT ?s WHERE { ?s a gb:Service ; skos:prefLabel ?l }").rows
+
+
+def test_construct_and_describe_print_turtle(store):
+    result = run_query(store, "CONSTRUCT { ?s skos:prefLabel ?l } WHERE { ?s a gb:Service ; skos:prefLabel ?l }")
+    assert result.triples and len(result.rows) == len(result.triples)
+    text = format_result(result)
+    assert text.startswith("@prefix") and "skos:prefLabel" in text
+    import pyoxigraph as ox
+    assert len(list(ox.parse(text.encode(), format=ox.RdfFormat.TURTLE))) == len(result.triples)
+    described = run_query(store, "DESCRIBE ?s WHERE { ?s gb:botoClient \"ecs\" }")
+    assert "gb:botoClient" in format_result(described)
+
+
+@pytest.mark.parametrize("query, says", [
+    ("SELECT ?x WHERE { ?x a nope:Thing }", "unknown prefix 'nope:'"),
+    ("SELECT ?x WHERE { ?x ?p }", "line 1, column 26"),
+    ("SELECT ?x\nWHERE { ?x ?p ?o ", "line 2"),
+])
+def test_syntax_errors_are_one_line_saying_where(store, query, says):
+    with pytest.raises(QueryError) as e:
+        run_query(store, query)
+    assert says in str(e.value) and "\n" not in str(e.value) and "u{" not in str(e.value)
+
+
+def test_updates_are_refused_as_updates(store):
+    with pytest.raises(QueryError, match="INSERT is an update"):
+        run_query(store, "PREFIX ex: <http://example.org/> INSERT DATA { ex:a ex:b ex:c }")
+
+
+def test_mistyped_query_path_and_name_say_so(tmp_path):
+    from graphbuild.errors import InputError
+    with pytest.raises(InputError, match="no such query file"):
+        read_query(str(tmp_path / "talks-per-evnt.rq"))
+    with pytest.raises(QueryError, match="neither a SPARQL query nor a saved query.*talks-per-event"):
+        read_query("talks-per-evnt")
+
+
+def test_parameter_of_an_unknown_entity_names_similar_ones(store):
+    with pytest.raises(QueryError, match="no Service called 'Elastic Contai' .*Amazon Elastic Container Service"):
+        run_query(store, read_query("companies-using-service"), {"service": "Elastic Contai"})
+    with pytest.raises(QueryError, match="no parameter colour"):
+        run_query(store, read_query("companies-using-service"), {"colour": "red"})

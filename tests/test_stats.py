@@ -1,7 +1,9 @@
 import pytest
+from click.testing import CliRunner
 
-from graphbuild.export import read_turtle
-from graphbuild.network import to_networkx
+from graphbuild.build import build
+from graphbuild.cli import main
+from graphbuild.query import load_store
 from graphbuild.stats import graph_stats
 
 pytestmark = pytest.mark.model
@@ -9,12 +11,38 @@ pytestmark = pytest.mark.model
 
 def test_stats_count_types_and_rank_services_by_posts(sample_build):
     report, out = sample_build
-    g = read_turtle(out / "graph.ttl")
-    stats = graph_stats(to_networkx(g), triples=len(g), top=3)
+    stats = graph_stats(load_store(out / "graph.ttl"), top=3)
     assert stats.triples == report.triples
     assert stats.nodes_by_type["Document"] == len(report.extractions) == 4
     assert stats.candidates == 1 and stats.edges_by_relation["uses"] >= 5
-    top_services = [label for label, _, _ in stats.top["Service"]]
-    assert top_services[0] in ("AWS Fargate", "AWS Lambda")  # each named in three of the four posts
+    top_services = stats.top["Service"]
+    assert top_services[0][0] in ("AWS Fargate", "AWS Lambda") and top_services[0][1] == 3  # each in 3 of the 4 posts
+    posts = [p for _, p, _ in top_services]
+    assert posts == sorted(posts, reverse=True)
     text = stats.format()
-    assert "top Service" in text and "AWS Fargate" in text
+    assert "top Service (posts naming it, links)" in text and "AWS Fargate" in text
+
+
+def test_stats_on_the_seeds_lists_ec2_among_the_top_services_with_its_posts(seeds_build):
+    _, out = seeds_build
+    result = CliRunner().invoke(main, ["stats", str(out / "graph.ttl"), "--top", "5"])
+    assert result.exit_code == 0, result.output
+    services = result.output.split("top Service (posts naming it, links)\n")[1].split("top ")[0].splitlines()
+    ec2 = [line for line in services if line.endswith("Amazon Elastic Compute Cloud")]
+    assert ec2, services
+    posts = int(ec2[0].split()[0])
+    assert posts >= 3  # most seed posts name EC2
+    assert all(int(line.split()[0]) <= int(services[0].split()[0]) for line in services)
+
+
+def test_stats_and_validate_read_a_store_folder_like_the_turtle_file(nlp, tmp_path):
+    out, store = tmp_path / "out", tmp_path / "store"
+    build(None, out, nlp=nlp, store_dir=store, progress=False)
+    runner = CliRunner()
+    from_file = runner.invoke(main, ["stats", str(out / "graph.ttl")])
+    from_store = runner.invoke(main, ["stats", str(store)])
+    assert from_store.exit_code == 0 and from_store.output == from_file.output
+    checked = runner.invoke(main, ["validate", str(store)])
+    assert checked.exit_code == 0 and "conforms" in checked.output
+    missing = runner.invoke(main, ["stats", str(tmp_path / "nothing.ttl")])
+    assert missing.exit_code == 1 and "nothing.ttl: no such file" in missing.output
