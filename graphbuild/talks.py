@@ -38,7 +38,8 @@ MENTIONS_KEY = "graphbuild_mentions"
 
 TIME_SLOT = re.compile(r"^[\[【(（]?\s*\d{1,2}[:：]\d{2}\s*[-~〜–－]\s*(?:\d{1,2}[:：]\d{2})?\s*[\]】)）]?\s*[|｜:：]?\s*")
 CLOCK_TIME = re.compile(r"^[\[【(（]?\s*\d{1,2}[:：]\d{2}\s*[\]】)）]?\s*[|｜:：]?\s*")
-DATE_PREFIX = re.compile(r"^(?:Day\s?\d\s*[:：]?\s*|\d{1,2}/\d{1,2}\s*(?:[(（][月火水木金土日][)）])?\s*)", re.IGNORECASE)
+DATE_PREFIX = re.compile(r"^\d{1,2}/\d{1,2}\s*(?:[(（][月火水木金土日][)）])?\s*")
+DAY_PREFIX = re.compile(r"^Day\s?\d", re.IGNORECASE)  # part of the title ("Day1 基調講演"): only a feature
 BRACKET_LABEL = re.compile(r"^[【\[［〔]([^】\]］〕]{1,24})[】\]］〕]\s*[:：]?\s*")
 SESSION_CODE = re.compile(r"^(?:[A-Z]{2,5}\d{2,4}(?:-R\d?)?|[A-Z]{2,5}-\d{1,3}(?:-[A-Z0-9]{1,3})?|[A-Z]-\d{1,2})"
                           r"(?![A-Za-z0-9])\s*[:：|｜.．\-–]?\s*")
@@ -495,6 +496,8 @@ def parse_title(text: str, start: int, end: int) -> tuple[int, int, dict[str, fl
             break
     while pos < end and text[pos] in " \u3000:：|｜-–—":
         pos += 1
+    if DAY_PREFIX.match(text, pos):
+        flags["date"] = 1.0
     inline = None
     label = re.search(r"\s*[(（][^()（）]{0,30}(?:セッション|Session|講演|Keynote|LT)[^()（）]{0,30}[)）]\s*$", text[pos:end])
     if label and text[pos:pos + 1] not in QUOTES:
@@ -562,10 +565,12 @@ def _speakers_in_sentence(text: str, block: Block, people, orgs) -> list[tuple[i
 
 
 def _marked(c: Candidate) -> bool:
-    """A session's own marks (a time slot, a session code, an LT number, a quoted title over a speaker line)
-    make it a talk whatever else the line says."""
+    """A session's own marks (a time slot, a session code, an LT number, a quoted title over a speaker line,
+    a heading that names a keynote) make it a talk whatever else the line says."""
     f = c.features
-    return bool(f.get("slot") or f.get("code") or f.get("lt") or f.get("quoted") and f.get("speaker_next")) and not (
+    keynote = f.get("keynote_word") and c.kind == HEADING and c.end - c.start <= 30 and not f.get("report_word")
+    return bool(f.get("slot") or f.get("code") or f.get("lt") or f.get("quoted") and f.get("speaker_next")
+                or keynote) and not (
         f.get("not_talk_word") or f.get("closing") or f.get("sentence_end") or f.get("punctuated"))
 
 
