@@ -25,6 +25,9 @@ NAME = re.compile(r"[\u4e00-\u9fff々]{1,4}(?:[ \u3000][\u4e00-\u9fff々\u3040-\
 NOT_A_NAME = re.compile(r"エンジニア|担当|学生|会社員|運営|メンバー|チーム|SRE|インフラ|バックエンド|フロント|デザイナー|"
                         r"マネージャー|リーダー|社長|代表|です|ます|こんにちは|はじめまして|どうも|ブログ|記事|今回|本日|今日|"
                         r"ホーム|カテゴリ|タグ|公開|更新|投稿|コメント|シェア|目次|概要|はじめに|レポート|参加|前編|後編")
+COMING_FROM = re.compile(r"\s*(?:から|より)\s*[0-9０-９一二三四五六七八九十]*\s*(?:名|人)")
+ATTENDED = re.compile(r"参加|現地|来て|行って|出展")
+EVENT_DETAIL = re.compile(r"日時|日程|開催|会場|時間|開場|場所|締切|申込|\|")
 BLOG_OF_COMPANY = re.compile(r"ブログ|書いています|発信して|お届け|Tech ?Blog|テックブログ|技術情報", re.IGNORECASE)
 
 
@@ -50,6 +53,9 @@ def find_authors(text: str, lines: list[tuple[int, int]], companies: list[tuple[
         line = text[start:end]
         found += _byline(text, start, end, line, companies)
         found += _self_intro(text, start, end, line, companies, is_name)
+        for a, b, name in companies:  # "株式会社Xから 4 名で参加しています": the writers' company
+            if start <= a < end and COMING_FROM.match(text, b) and ATTENDED.search(line):
+                found.append(AuthorMention(name, "Company", a, b, "self-intro"))
         if BLOG_OF_COMPANY.search(line) and "書" in line or re.search(r"ブログです|Tech ?Blog", line, re.IGNORECASE):
             for a, b, name in companies:
                 if start <= a < end and text[b:b + 1] in ("の", "が", "で", " "):
@@ -59,12 +65,18 @@ def find_authors(text: str, lines: list[tuple[int, int]], companies: list[tuple[
         if label and label.start() == start:
             found += _names_after(text, label.end(), end, "byline")
     for name in metadata_authors:
+        company = next(((a, b, n) for a, b, n in companies if fold(n) and fold(n) in fold(name)), None)
+        if company is not None:  # "執筆:ミズナラ・クラウドワークス AWS推進室": a team of a company of the post
+            found.append(AuthorMention(company[2], "Company", company[0], company[1], "metadata"))
+            continue
         at = text.find(name)
         found.append(AuthorMention(name, "Person", max(at, 0), max(at, 0) + len(name) if at >= 0 else 0, "metadata"))
     unique: dict[str, AuthorMention] = {}
     for author in found:
         unique.setdefault(fold(author.name.lstrip("@").removeprefix("id:")), author)
-    return list(unique.values())
+    people = [k for k, a in unique.items() if a.type == "Person"]
+    # "川端です" and the byline's "川端 亮介" are one writer
+    return [a for k, a in unique.items() if not (a.type == "Person" and any(o != k and o.startswith(k) for o in people))]
 
 
 def _byline(text: str, start: int, end: int, line: str, companies: list[tuple[int, int, str]]) -> list[AuthorMention]:
@@ -73,7 +85,7 @@ def _byline(text: str, start: int, end: int, line: str, companies: list[tuple[in
     if label:
         named = [AuthorMention(n, "Company", a, b, "byline") for a, b, n in companies if start + label.end() <= a < end]
         return named or _names_after(text, start + label.end(), end, "byline")
-    if len(line) <= 70 and DATE.search(line) and "。" not in line:
+    if len(line) <= 70 and DATE.search(line) and "。" not in line and not EVENT_DETAIL.search(line):
         rest = DATE.sub(lambda m: " " * len(m.group()), line)
         rest = re.sub(r"#\S+|に投稿|公開|更新日?|投稿日|カテゴリ[ー]?[:：]?\S*|[|｜/／]|\b[Bb]y\b|[^\s]+[:：]",
                       lambda m: " " * len(m.group()), rest)
@@ -99,13 +111,25 @@ def _names_after(text: str, start: int, end: int, method: str, masked: str | Non
 GREETING = re.compile(r"^(?:こんにちは|こんばんは|はじめまして|初めまして|どうも|お疲れ様です|おはようございます)")
 
 
+def _named_here(text: str, start: int, end: int, word: str, greeted: bool, companies, is_name) -> bool:
+    """Whether the word before です is a name: a person's name by GiNZA's tokens; or, after a greeting
+    or "<team>の", a nickname in kana or Latin letters ("こんにちは、たなかです", "インフラチームの id:x です")."""
+    after_of = text[start - 1:start] == "の"
+    if any(b == start - 1 and after_of for _, b, _ in companies):
+        return True  # "株式会社Xの森です"
+    if re.fullmatch(r"[\u4e00-\u9fff々 \u3000]+", word):
+        return is_name(start, end)
+    return greeted or after_of
+
+
 def _self_intro(text: str, start: int, end: int, line: str, companies: list[tuple[int, int, str]],
                 is_name) -> list[AuthorMention]:
     """"株式会社Xでバックエンドを担当している山岡です": the word before です, and a company before it."""
     found = []
     for m in SELF_INTRO.finditer(line):
         sentence_start = max(line.rfind("。", 0, m.start()), line.rfind("！", 0, m.start())) + 1
-        if not GREETING.match(line[sentence_start:].lstrip()) and m.start() - sentence_start > 45:
+        greeted = bool(GREETING.match(line[sentence_start:].lstrip()))
+        if not greeted and m.start() - sentence_start > 45:
             continue
         before = line[:m.start()]
         before = re.sub(r"[(（][^()（）]*[)）]\s*$", "", before).rstrip(" \u3000")
@@ -115,10 +139,8 @@ def _self_intro(text: str, start: int, end: int, line: str, companies: list[tupl
         handle = HANDLE.search(line, 0, m.start())
         if handle and handle.end() >= len(before) - 1:
             found.append(AuthorMention(handle.group(1), "Person", start + handle.start(1), start + handle.end(1), "self-intro"))
-        elif word and NAME.fullmatch(word) and not NOT_A_NAME.search(word) and (
-                not re.fullmatch(r"[\u4e00-\u9fff々 \u3000]+", word)
-                or is_name(start + len(before) - len(word), start + len(before))
-                or any(b == start + len(before) - len(word) - 1 and text[b] == "の" for _, b, _ in companies)):
+        elif word and NAME.fullmatch(word) and not NOT_A_NAME.search(word) and _named_here(
+                text, start + len(before) - len(word), start + len(before), word, greeted, companies, is_name):
             a = start + len(before) - len(word)
             found.append(AuthorMention(word, "Person", a, a + len(word), "self-intro"))
         else:
@@ -126,5 +148,9 @@ def _self_intro(text: str, start: int, end: int, line: str, companies: list[tupl
         for a, b, name in companies:
             if start <= a and b <= start + len(before):
                 found.append(AuthorMention(name, "Company", a, b, "self-intro"))
+            elif fold(name) and fold(name) in fold(before):  # "サクラダロジ インフラ部の松永です", 株式会社 elsewhere
+                at = text.find(name, start, start + len(before))
+                found.append(AuthorMention(name, "Company", at if at >= 0 else start, (at if at >= 0 else start) + len(name),
+                                           "self-intro"))
         break
     return found
