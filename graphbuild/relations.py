@@ -208,7 +208,10 @@ class RelationExtractor:
             for span, event in own_events or ([main_event] if main_event else []):
                 found.append(FoundRelation(talk, "partOf", event, title.start_char, title.end_char, "rule", 0.7))
             speaker_lines = [s for s in speakers if s.label_ == label]
-            for span, ref in inside:
+            # a speaker written elsewhere (a timetable row before the talk's own section) still gave it
+            elsewhere = [(s, r) for line in speaker_lines if not section.start_char <= line.start_char < section.end_char
+                         for s, r in _starting_in(mentions, line.start_char, line.end_char)]
+            for span, ref in inside + elsewhere:
                 on_speaker_line = any(l.start_char <= span.start_char < l.end_char for l in speaker_lines)
                 if ref.type in ("Person", "Company") and on_speaker_line:
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "speaker-line", 0.8))
@@ -216,7 +219,8 @@ class RelationExtractor:
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "title", 0.6))
                 elif ref.type == "Company" and _alone_on_line(text, span) and span.start_char > title.end_char:
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "guest-heading", 0.6))
-                if ref.type in ("Service", "Technology", "Company") and not on_speaker_line:
+                # the company on a speaker line is mentioned too (annotation guidelines, "Speaker companies")
+                if ref.type in ("Service", "Technology", "Company") and (not on_speaker_line or ref.type == "Company"):
                     found.append(FoundRelation(talk, "mentions", ref, span.start_char, span.end_char, "section", 0.8))
         return found
 

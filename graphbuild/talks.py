@@ -546,7 +546,8 @@ def _same_title(a: str, b: str) -> bool:
     return len(shorter) >= 8 and shorter in longer and len(shorter) >= 0.7 * len(longer)
 
 
-IN_SENTENCE_SPEAKER = re.compile(r"\s*(?:さん|氏|様|先生)\s*(?:の(?:セッション|講演|発表|話|LT|トーク|基調講演)|による|が登壇|が紹介|が発表|が話|が解説|から)")
+IN_SENTENCE_SPEAKER = re.compile(r"\s*(?:さん|氏|様|先生|SA|CTO|CEO)\s*(?:の(?:セッション|講演|発表|話|LT|トーク|基調講演)|による|が登壇|"
+                                 r"が紹介|が発表|が話|が解説|から|と[、,].{0,40}(?:による|の共同|のセッション))")
 
 
 def _speakers_in_sentence(text: str, block: Block, people, orgs) -> list[tuple[int, int]]:
@@ -559,7 +560,7 @@ def _speakers_in_sentence(text: str, block: Block, people, orgs) -> list[tuple[i
         if cue is None:
             continue
         company = next((a for a, b in orgs if re.fullmatch(r"\s*の\s*", text[b:start])), None)
-        honorific_end = end + len(re.match(r"\s*(?:さん|氏|様|先生)", text[end:]).group())
+        honorific_end = end + len(re.match(r"\s*(?:さん|氏|様|先生|SA|CTO|CEO)", text[end:]).group())
         found.append((company if company is not None else start, honorific_end))
     return found
 
