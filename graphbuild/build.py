@@ -104,10 +104,6 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     if live is not None and len(files) > IN_MEMORY_POSTS:
         live.clear()  # it holds the graph in memory twice; a corpus this big is built on disk each time
         live = None
-    state = None  # the last build's graph kept in the cache folder, brought up to date like a live graph
-    if live is None and store_dir is None and len(files) <= IN_MEMORY_POSTS:
-        state = BuildState(cache.directory, out)
-        live = state.open(cache.fingerprint)
     if jobs is None:
         # worker processes pay off when there are posts to share out, not for a rebuild of one
         jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(named_files, cache, default_jobs()))
@@ -115,7 +111,11 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     keys: list[str] = []
     started = time.perf_counter()
     held = _hold_locks(out, store_dir, wait)
+    state = None  # the last build's graph kept in the cache folder, brought up to date like a live graph
     try:
+        if live is None and store_dir is None and len(files) <= IN_MEMORY_POSTS:
+            state = BuildState(cache.directory, out)  # opened under the output lock: one build at a time uses it
+            live = state.open(cache.fingerprint)
         _remove_leftovers(out, store_dir)
         gen = new_generation(out)
         staging = gen / "extractions"

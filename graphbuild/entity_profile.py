@@ -117,7 +117,7 @@ def entity_profile(store: ox.Store, iri: str) -> Profile:
         found = {r["e"].value for t in sorted(talks) for r in _ask(store, f"SELECT ?e WHERE {{ <{t}> gb:partOf ?e }}")}
         events = sorted((e for e in map(lambda i: entity(store, i), found) if e), key=lambda e: e.label)
     mentions = [(r["sentence"].value, _post(store, r["doc"].value)) for r in _ask(
-        store, f"SELECT ?sentence ?doc WHERE {{ {node} gb:mentionedIn ?m . ?m gb:sentence ?sentence ; "
+        store, f"SELECT ?sentence ?doc WHERE {{ {node} gb:mentionedIn ?m . ?m nif:sentence/nif:anchorOf ?sentence ; "
                f"gb:inDocument ?doc }} ORDER BY ?m LIMIT {MENTIONS_SHOWN}")]
     return Profile(me, spellings, posts, links, events, mentions)
 
@@ -126,7 +126,7 @@ def _link(store: ox.Store, name: str, outgoing: bool, other: Entity, s: str, pre
     statement = f"?st rdf:subject <{s}> ; rdf:predicate <{pred}> ; rdf:object <{o}> ."
     support = next(iter(_ask(store, f"SELECT ?n WHERE {{ {statement} ?st gb:supportCount ?n }}")), None)
     evidence = [(r["sentence"].value, _post(store, r["doc"].value)) for r in _ask(
-        store, f"SELECT ?sentence ?doc WHERE {{ {statement} ?st prov:wasDerivedFrom ?m . ?m gb:sentence ?sentence ; "
+        store, f"SELECT ?sentence ?doc WHERE {{ {statement} ?st prov:wasDerivedFrom ?m . ?m nif:sentence/nif:anchorOf ?sentence ; "
                f"gb:inDocument ?doc }} ORDER BY ?m LIMIT {EVIDENCE_PER_LINK}")]
     return Link(name, outgoing, other, int(support["n"].value) if support else 1, evidence)
 

@@ -25,7 +25,8 @@ COMPANY_FORM = r"(?:株式会社|有限会社|合同会社|合資会社|合名�
 HANDLE = re.compile(r"(?<![A-Za-z0-9_.])@([A-Za-z0-9_][A-Za-z0-9_\-]{1,38}[A-Za-z0-9_])")
 # a company form and its name share a line ("...基盤\n株式会社X" is a title, then a speaker's company)
 # hiragana may open a name ("株式会社ぐるなび"); where the name ends is decided on the tokens (vocabulary_ruler)
-COMPANY_PREFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])" + COMPANY_FORM + r"[ \u3000]?([" + _NAME_CHARS + r"\u3040-\u309f]{2,30})")
+COMPANY_PREFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])" + COMPANY_FORM
+                              + r"[ \u3000]?(?![のはがをにでともへや])([" + _NAME_CHARS + r"\u3040-\u309f]{2,30})")
 COMPANY_SUFFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])([" + _NAME_CHARS + r"]{1,30}?)[ \u3000]?" + COMPANY_FORM)
 CANDIDATE_SERVICE = re.compile(r"(?<![A-Za-z0-9])(?:Amazon|AWS)[ \u00a0]?((?:[A-Z][A-Za-z0-9]*|[0-9]+)(?:[ \u00a0][A-Z][A-Za-z0-9]+){0,3})")
 _EVENT_WORD = r"(?:Conf|Conference|Fest|Festival|Summit|Days?|Kaigi|Camp|Meetup|Forum|Expo|Week|Talks)"

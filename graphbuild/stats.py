@@ -54,7 +54,9 @@ def graph_stats(store: ox.Store, top: int = 10) -> GraphStats:
             by_relation[name] = n
     candidates = _count(store, "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a gb:CandidateService }")
     ranked = {type_: _top(store, str(classes[type_]), top) for type_ in ENTITY_TYPES}
-    return GraphStats(len(store), by_type, by_relation, candidates, ranked)
+    # a store folder also holds each post's named graph: count the union (the default graph) once
+    triples = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    return GraphStats(triples, by_type, by_relation, candidates, ranked)
 
 
 def _top(store: ox.Store, cls: str, top: int) -> list[tuple[str, int, int]]:

@@ -102,12 +102,15 @@ def test_a_build_reports_a_damaged_entry_once_and_gives_the_same_outputs(nlp, tm
     key = first.extractions.keys[1]
     path = cache.path(key, "nt")
     path.write_bytes(path.read_bytes()[:40])  # cut short, as by a full disk or a crash
+    # a rebuild that can use the last build's graph state reads no cache entry of an unchanged post
+    shutil.rmtree(cache.directory / "graph-state")
     second = build(None, out, nlp=nlp, progress=False)
     assert len(second.damaged) == 1 and "gzip" in second.damaged[0][1]
-    assert second.cached == len(expected) - 3 and "extracted again" in second.summary()
+    posts = len(first.extractions)
+    assert second.cached == posts - 1 and "extracted again" in second.summary()
     assert _outputs(out) == expected
     third = build(None, out, nlp=nlp, progress=False)
-    assert not third.damaged and third.cached == len(expected) - 2
+    assert not third.damaged and third.cached == posts
 
 
 @pytest.mark.model

@@ -38,8 +38,10 @@ def test_charts_draw_the_graph(sample_graph):
 
 
 def test_services_per_year_says_when_posts_have_no_dates_and_plots_when_they_do(sample_graph):
-    assert "No post in this graph has a date" in figure_text(charts.services_per_year_chart(sample_graph))
     dated = graphbuild.open_graph(sample_graph.path)
+    for quad in list(dated.store.quads_for_pattern(None, ox.NamedNode(SCHEMA + "datePublished"), None)):
+        dated.store.remove(quad)  # the sample's Markdown posts carry dates in their front matter
+    assert "No post in this graph has a date" in figure_text(charts.services_per_year_chart(dated))
     for i, r in enumerate(dated.store.query("SELECT ?doc WHERE { ?doc a gb:Document }",
                                             prefixes={"gb": "https://w3id.org/graphbuild/ontology#"})):
         dated.store.add(ox.Quad(r["doc"], ox.NamedNode(SCHEMA + "datePublished"),

@@ -121,7 +121,8 @@ def test_labels_lose_direction_and_zero_width_controls_evidence_keeps_them_escap
         "{ ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l } }")}
     assert labels == {"Amazon3S", "タイトル"}
     sentences = {s["t"].value for s in graph.store.query(
-        "SELECT ?t WHERE { ?x <https://w3id.org/graphbuild/ontology#sentence> ?t }")}
+        "SELECT ?t WHERE { ?x <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#sentence>/"
+        "<http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#anchorOf> ?t }")}
     assert sentences == {sentence}  # the evidence is kept as written: its offsets point into it
     G = to_networkx(graph, evidence=False)
     add_evidence(G, graph)

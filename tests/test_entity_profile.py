@@ -23,7 +23,7 @@ def test_show_fargate_lists_its_talks_and_companies_with_evidence(sample_build):
     used_by = text.split("used by (companies)")[1].split("\n\n")[0]
     assert "サンプルメディア" in used_by and "ヤマブキ物流" in used_by
     assert "「弊社では Amazon ECS と AWS Fargate を採用し" in used_by  # the sentence, then its post
-    assert "— 物流システムをコンテナへ移した一年の振り返り (yamabuki-case-study.md)" in used_by
+    assert "— 物流システムをコンテナへ移した一年の振り返り (2020-03-10, yamabuki-case-study.md)" in used_by  # title, date, file
     assert "ECS と Fargate で作るサーバー管理のない配信基盤 (Talk)" in text.split("mentioned in (talks)")[1]
     assert "AWS Summit Tokyo 2019" in text.split("events of its talks")[1]
 

@@ -52,7 +52,7 @@ def test_a_bullet_about_a_company_owns_the_bullets_under_it(nlp):
 
 
 def test_a_company_talk_about_its_own_system_gives_uses_from_its_section(nlp):
-    text = ("AWS Summit Tokyo 2019 参加レポート\n\nメルカリ の 大規模 IaaS 活用の実践\n\n"
+    text = ("AWS Summit Tokyo 2019 参加レポート\n\nメルカリ の 大規模 IaaS 活用の実践\n株式会社メルカリ 基盤チーム 山田 太郎 氏\n\n"
             "アプリは全て EC2 上で動かし、前段には ALB を置いているそうです。\n"
             "監視に CloudWatch は使わず自前で実装していました。\n")
     found = relations(nlp, text)
