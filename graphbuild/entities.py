@@ -126,11 +126,20 @@ def collect_mentions(doc: Doc, vocabulary: Vocabulary) -> list[tuple[Span, Entit
     found: list[tuple[Span, EntityRef]] = []
     text = doc.text
     taken = bytearray(len(text) + 1)  # 1 where a kept mention covers the character
+    # names in page chrome (share buttons, tag lines) are not in the story; nor is a company in code
+    chrome = bytearray(len(text) + 1)
+    code = bytearray(len(text) + 1)
+    for block in doc._.graphbuild_blocks or []:
+        if block.kind == "chrome":
+            chrome[block.line_start:block.end] = b"\x01" * (block.end - block.line_start)
+        elif block.kind == "code":
+            code[block.line_start:block.end] = b"\x01" * (block.end - block.line_start)
     for span in list(doc.spans.get("graphbuild_mentions", [])) + list(doc.ents):
-        if any(taken[span.start_char:span.end_char]):
+        if any(taken[span.start_char:span.end_char]) or chrome[span.start_char]:
             continue
         ref = resolve_span(span, vocabulary)
-        if ref is not None and not (ref.type == "Company" and is_site_caption(text, span.start_char, span.end_char)):
+        if ref is not None and not (ref.type == "Company" and (is_site_caption(text, span.start_char, span.end_char)
+                                                               or code[span.start_char])):
             found.append((span, ref))
             taken[span.start_char:span.end_char] = b"\x01" * (span.end_char - span.start_char)
     return sorted(found, key=lambda pair: pair[0].start_char)

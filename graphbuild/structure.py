@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from spacy.language import Language
 from spacy.tokens import Doc
 
-HEADING, ITEM, ROW, LINE, CODE, QUOTE, RULE = "heading", "item", "row", "line", "code", "quote", "rule"
+HEADING, ITEM, ROW, LINE, CODE, QUOTE, RULE, CHROME = "heading", "item", "row", "line", "code", "quote", "rule", "chrome"
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+")
 _MARK_HEADING = re.compile(r"^\s*([■□◆◇▼▽●○★☆▶▷◎])\s*")
@@ -31,6 +31,14 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _QUOTE = re.compile(r"^\s*>\s?")
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _EMPHASIS = re.compile(r"^(\*\*|__)(.+?)\1")
+# page chrome kept in a saved or copied post: share buttons, tag and category lines, navigation, counters
+_SHARE = re.compile(r"シェア|ツイート|はてなブックマーク|はてブ|このエントリー|Pocket|B!")
+_SHARE_TARGETS = re.compile(r"Twitter|Facebook|はてな|はてブ|LINE|Pocket|\bX\b|B!|ツイート")
+_TAG_LINE = re.compile(r"^\s*(?:この記事の)?(?:タグ|Tags?|カテゴリー?|Categor(?:y|ies)|ハッシュタグ)\s*[:：]|^\s*(?:#[^\s#]+[\s\u3000]*){2,}$"
+                       r"|^\s*(?:`[^`]+`[\s\u3000]*){2,}$")
+_NAVIGATION = re.compile(r"^\s*(?:[«»‹›]|前の記事|次の記事|関連記事|人気記事|おすすめ記事|最新記事|ホーム\s*[>＞]|トップ\s*[>＞]|"
+                         r"コメントを書く|Share this|Related posts)")
+_COUNTERS = re.compile(r"(?:いいね|ストック|LGTM|👍|📁)\s*\d+")
 
 
 @dataclass(frozen=True)
@@ -107,8 +115,20 @@ def read_blocks(text: str, format: str = "text") -> list[Block]:
             continue
         previous_blank = False
         kind, level, header = kinds.get(number, (LINE, 0, False))
+        if kind in (LINE, ITEM, HEADING, QUOTE) and is_chrome(raw):
+            kind = CHROME
         blocks.append(_block(text, kind, line_start, raw, level, header, paragraph))
     return blocks
+
+
+def is_chrome(line: str) -> bool:
+    """A line of page chrome: share buttons, tags, categories, navigation, like and stock counters."""
+    line = line.strip()
+    if len(line) > 120:
+        return False
+    if _SHARE.search(line) and len(_SHARE_TARGETS.findall(line)) >= 2:
+        return True
+    return bool(_TAG_LINE.search(line) or _NAVIGATION.match(line) or _COUNTERS.search(line) and len(line) <= 40)
 
 
 def _block(text: str, kind: str, line_start: int, raw: str, level: int, header: bool, paragraph: int) -> Block:
