@@ -47,14 +47,17 @@ def _fail(e: Exception | str) -> None:
 @click.option("--no-wait", is_flag=True, help="Stop with a message when another build is writing OUT (default: wait).")
 @click.option("--cache-limit", "cache_limit_mb", type=click.IntRange(min=1), default=2048, show_default=True,
               help="MB the cache may keep of the entries of the last builds.")
+@click.option("--vocabulary", "vocabulary_file", type=click.Path(path_type=Path), default=None,
+              help="A TOML file of your own services, companies and technologies, added to the shipped vocabulary.")
 def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, jobs: int | None, executor: str,
           scheduler: str | None, cache_dir: Path | None, store_dir: Path | None, timings: bool, watch: bool,
-          interval: float, follow_links: bool, no_wait: bool, cache_limit_mb: int) -> None:
+          interval: float, follow_links: bool, no_wait: bool, cache_limit_mb: int, vocabulary_file: Path | None) -> None:
     """Build the graph of PATHS (files or folders); the bundled sample corpus when none are given.
 
     Posts whose text and pipeline have not changed since the last build come from the cache, and
     the last build's graph is kept there too: only the changed posts are taken out and put back."""
-    if not watch and store_dir is None:
+    vocabulary_path = _vocabulary_path(vocabulary_file)
+    if not watch and store_dir is None and vocabulary_path is None:
         from graphbuild.build_state import up_to_date
 
         last = up_to_date(paths, out_dir, cache_dir, strict=strict)
@@ -68,7 +71,8 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
     if scheduler is not None and executor != "dask":
         _fail(f"--scheduler {scheduler} needs --executor dask (the local executor has no scheduler)")
     options = dict(strict=strict, progress=not quiet, executor=executor, scheduler=scheduler, cache_dir=cache_dir,
-                   store_dir=store_dir, follow_links=follow_links, wait=not no_wait, cache_limit=cache_limit_mb << 20)
+                   store_dir=store_dir, follow_links=follow_links, wait=not no_wait, cache_limit=cache_limit_mb << 20,
+                   vocabulary_path=vocabulary_path)
     if watch and store_dir is None:
         from graphbuild.live_graph import LiveGraph
 
@@ -80,7 +84,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
     _print_report(report, timings)
     if watch:
         _watch(paths, interval, lambda nlp: run_build(paths, out_dir, nlp=nlp, **options), timings,
-               lambda watched: snapshot_posts(watched, out_dir, (cache_dir, store_dir), follow_links))
+               lambda watched: snapshot_posts(watched, out_dir, (cache_dir, store_dir), follow_links), vocabulary_path)
 
 
 def _print_report(report, timings: bool) -> None:
@@ -94,7 +98,20 @@ def _print_report(report, timings: bool) -> None:
         click.echo("peak RSS MB: " + ", ".join(f"{who} {mb:.0f}" for who, mb in peak.items()))
 
 
-def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, snapshot) -> None:
+def _vocabulary_path(vocabulary_file: Path | None) -> str | None:
+    """The vocabulary file the pipeline loads: the shipped one, or it with the user's terms added."""
+    if vocabulary_file is None:
+        return None
+    from graphbuild.user_vocabulary import with_user_vocabulary
+
+    try:
+        return with_user_vocabulary(vocabulary_file)
+    except GraphbuildError as e:
+        _fail(e)
+
+
+def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, snapshot,
+           vocabulary_path: str | None = None) -> None:
     """Rebuild with one loaded pipeline whenever the posts under `paths` change (and have stopped changing);
     stop with a message when a watched folder or file is gone."""
     import time
@@ -104,7 +121,7 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, sna
     from graphbuild.build import SAMPLE_CORPUS
 
     watched = list(paths) or [SAMPLE_CORPUS]
-    nlp = load_pipeline()
+    nlp = load_pipeline(vocabulary_path=vocabulary_path)
     last, pending = snapshot(watched), None
     click.echo(f"graphbuild: watching {len(last)} posts; Ctrl-C stops", err=True)
     try:
@@ -129,15 +146,20 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, sna
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--evidence", is_flag=True, help="Also print mentions and the evidence of each relation.")
-def extract(file: Path, evidence: bool) -> None:
+@click.option("--vocabulary", "vocabulary_file", type=click.Path(path_type=Path), default=None,
+              help="A TOML file of your own services, companies and technologies, added to the shipped vocabulary.")
+def extract(file: Path, evidence: bool, vocabulary_file: Path | None) -> None:
     """Print one post's extraction record as JSON (the gold files' shape)."""
     from graphbuild.extract import extract as run_extract
     from graphbuild.ingest import read_document
     from graphbuild.nlp import load_pipeline, process_one
+    from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
+    vocabulary_path = _vocabulary_path(vocabulary_file)
     try:
         document = read_document(file)
-        record = run_extract(document, process_one(load_pipeline(), document))
+        nlp = load_pipeline(vocabulary_path=vocabulary_path)
+        record = run_extract(document, process_one(nlp, document), Vocabulary.load(vocabulary_path or DEFAULT_PATH))
     except GraphbuildError as e:
         _fail(e)
     click.echo(json.dumps(record.to_json(evidence=evidence), ensure_ascii=False, indent=2))
@@ -263,13 +285,17 @@ def publish(graph: Path, endpoint: str, full: bool, state_path: Path | None, ret
               help="A folder of gold .json files and the posts (file or folder) they annotate; repeatable.")
 @click.option("--errors", is_flag=True, help="Also list false positives and false negatives with their sentences.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Path, ...]) -> None:
+@click.option("--vocabulary", "vocabulary_file", type=click.Path(path_type=Path), default=None,
+              help="A TOML file of your own services, companies and technologies, added to the shipped vocabulary.")
+def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Path, ...],
+             vocabulary_file: Path | None) -> None:
     """Precision, recall and F1 per entity type and relation against gold files.
 
     PATHS are corpus folders (each holding texts/ and gold/), or, after a single --gold
     pair, more posts of that corpus.  Every post needs a gold file."""
     from graphbuild.evaluate import Corpus, evaluate_corpora, format_evaluation
     from graphbuild.nlp import load_pipeline
+    from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
     try:
         corpora = [Corpus(posts.resolve().name or str(posts), gold, (posts,)) for gold, posts in pairs]
@@ -279,7 +305,9 @@ def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Pa
             corpora += [Corpus.from_folder(p) for p in paths]
         if not corpora:
             raise click.UsageError("give --gold GOLD POSTS or a corpus folder holding texts/ and gold/")
-        tables = evaluate_corpora(load_pipeline(), corpora)
+        vocabulary_path = _vocabulary_path(vocabulary_file)
+        tables = evaluate_corpora(load_pipeline(vocabulary_path=vocabulary_path), corpora,
+                                  Vocabulary.load(vocabulary_path or DEFAULT_PATH))
     except GraphbuildError as e:
         _fail(e)
     for name, table in tables:
