@@ -39,7 +39,8 @@ _COMMUNITY_WORD = (r"(?:勉強会|Meetup|meetup|ミートアップ|Night|ナイ�
                    r"Seminar|セミナー|ハンズオン|Talks|Kaigi|re:Cap|Cafe|カフェ|祭り?|Summit|Meeting|ミーティング|Workshop)")
 EVENT_COMMUNITY = re.compile(r"(?<![" + _EVENT_NAME_CHARS + r"])((?:[" + _EVENT_NAME_CHARS + r"]+[ \u3000]?){0,4}?"
                              + r"[" + _EVENT_NAME_CHARS + r"]*" + _COMMUNITY_WORD
-                             + r"(?:[ \u3000][A-Za-z][A-Za-z]+){0,2})[ \u3000]?#(\d{1,3})(?!\d)")
+                             + r"(?:[ \u3000][A-Za-z][A-Za-z]+){0,2})[ \u3000]?#(\d{1,3})(?!\d)"
+                             + r"(?:[ \u3000]?([〜~～][^〜~～\n]{1,30}[〜~～]))?")  # "#12 〜re:Invent 2024 ふりかえり〜"
 # words that follow "AWS" but do not make a product name
 NOT_PRODUCTS = {"the", "and", "for", "on", "in", "of", "to", "is", "a", "an", "blog", "japan", "partner",
                 "partner network", "summit", "re", "console", "account", "team", "user", "users", "sdk",
@@ -66,6 +67,6 @@ def find_rule_matches(text: str) -> list[RuleMatch]:
     for m in EVENT_NUMBERED.finditer(text):
         found.append(RuleMatch(m.start(), m.end(), "Event", f"{m.group(1)} #{m.group(2)}", "event-number"))
     for m in EVENT_COMMUNITY.finditer(text):
-        name = " ".join(f"{m.group(1)} #{m.group(2)}".split())
+        name = " ".join(f"{m.group(1)} #{m.group(2)} {m.group(3) or ''}".split())
         found.append(RuleMatch(m.start(), m.end(), "Event", name, "event-number"))
     return sorted(found, key=lambda r: (r.start, -r.end))

@@ -337,6 +337,8 @@ class TalkDetector:
             f["not_talk_word"] = 1.0
         if any(w in folded for w in self.keynote_words):
             f["keynote_word"] = 1.0
+            if folded in self.keynote_words:
+                f["bare_keynote_word"] = 1.0
         if any(m in title for m in self.title_markers):
             f["title_marker"] = 1.0
         if re.search(r"参加|レポート|ブログ|まとめ|振り返", title):
@@ -569,7 +571,9 @@ def _marked(c: Candidate) -> bool:
     """A session's own marks (a time slot, a session code, an LT number, a quoted title over a speaker line,
     a heading that names a keynote) make it a talk whatever else the line says."""
     f = c.features
-    keynote = f.get("keynote_word") and c.kind == HEADING and c.end - c.start <= 30 and not f.get("report_word")
+    # "Day1 基調講演", "Dr. Werner Vogels Keynote"; not a bare "Keynote" heading over the keynotes
+    keynote = f.get("keynote_word") and c.kind == HEADING and c.end - c.start <= 30 and not f.get("report_word") \
+        and not f.get("bare_keynote_word")
     return bool(f.get("slot") or f.get("code") or f.get("lt") or f.get("quoted") and f.get("speaker_next")
                 or keynote) and not (
         f.get("not_talk_word") or f.get("closing") or f.get("sentence_end") or f.get("punctuated"))

@@ -163,6 +163,10 @@ class Vocabulary:
             if m:
                 city, pos = _CITY_JA.get(name, name), pos + m.end()
                 break
+        else:  # a city or qualifier the list does not know, right before the year ("AWS Dev Day Tokyo 2019")
+            m = _QUALIFIER.match(rest)
+            if m and _YEAR.match(text, pos + m.end()):
+                city, pos = m.group(1), pos + m.end()
         year = _YEAR.match(text, pos)
         if year is None:
             return TermMatch(start, pos if city else end, self.terms[term_id])
@@ -170,6 +174,9 @@ class Vocabulary:
         parts = [p for p in (city, year.group(1)) if p]
         event_id = term_id + "/" + "/".join(p.lower().replace(" ", "-") for p in parts)
         return TermMatch(start, year.end(), self.term(event_id))
+
+
+_QUALIFIER = re.compile(r"\s*([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?![A-Za-z])")
 
 
 def _deletions(word: str) -> set[str]:
