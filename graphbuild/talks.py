@@ -153,7 +153,9 @@ class TalkDetector:
         candidates = self.candidates(doc, text, blocks)
         for c in candidates:
             c.score = self.scorer.probability(c.features)
-        chosen = self.select([c for c in candidates if c.score >= self.scorer.threshold or _marked(c)], text)
+        # a link card (a page's title over its address) names a page, not a session
+        chosen = self.select([c for c in candidates if _marked(c) or (
+            c.score >= self.scorer.threshold and not c.features.get("link_card"))], text)
         return self.sections(chosen, blocks, text, _offsets(doc, {"Person"}), _offsets(doc, {"Company"}))
 
     # --- candidates and their features -------------------------------------------------
