@@ -154,8 +154,10 @@ class TalkDetector:
         for c in candidates:
             c.score = self.scorer.probability(c.features)
         # a link card (a page's title over its address) names a page, not a session
-        chosen = self.select([c for c in candidates if _marked(c) or (
-            c.score >= self.scorer.threshold and not c.features.get("link_card"))], text)
+        kept = [c for c in candidates if _marked(c) or (c.score >= self.scorer.threshold and not c.features.get("link_card"))]
+        if not kept:
+            kept = [c for c in candidates if _plain_title(c)]
+        chosen = self.select(kept, text)
         return self.sections(chosen, blocks, text, _offsets(doc, {"Person"}), _offsets(doc, {"Company"}))
 
     # --- candidates and their features -------------------------------------------------
@@ -567,6 +569,14 @@ def _speakers_in_sentence(text: str, block: Block, people, orgs) -> list[tuple[i
         honorific_end = end + len(re.match(r"\s*(?:さん|氏|様|先生|SA|CTO|CEO)", text[end:]).group())
         found.append((company if company is not None else start, honorific_end))
     return found
+
+
+def _plain_title(c: Candidate) -> bool:
+    """In a report that marks none of its sessions, a long line standing alone, phrased like a title and
+    followed by prose about a session, is one ("セッションだったかと思います" after a bare title line)."""
+    f = c.features
+    return bool(f.get("plain_title_in_unmarked_post") and f.get("in_report") and f.get("title_marker")) and not (
+        f.get("sentence_end") or f.get("punctuated") or f.get("closing") or f.get("link_card") or f.get("report_word"))
 
 
 def _marked(c: Candidate) -> bool:
