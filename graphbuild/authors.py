@@ -133,9 +133,8 @@ def _self_intro(text: str, start: int, end: int, line: str, companies: list[tupl
             continue
         before = line[:m.start()]
         before = re.sub(r"[(（][^()（）]*[)）]\s*$", "", before).rstrip(" \u3000")
-        cut = max((before.rfind(c) for c in ("の", "、", "、", "は", " ", "\u3000", "が", "る", "た", "。", "！", "!", "，")),
-                  default=-1)
-        word = before[cut + 1:]
+        # the word after the last particle, comma or "〜ている" ("…を見ている春田", "運営の田辺", "こんにちは、たなか")
+        word = re.split(r"[のは、,，\s\u3000。！!がをでと]|ている|てる|いる", before)[-1]
         handle = HANDLE.search(line, 0, m.start())
         if handle and handle.end() >= len(before) - 1:
             found.append(AuthorMention(handle.group(1), "Person", start + handle.start(1), start + handle.end(1), "self-intro"))

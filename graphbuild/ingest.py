@@ -113,18 +113,6 @@ def source_path(document: Document) -> str:
     return "/".join(parts[-len(PurePosixPath(name).parts):]) + fragment
 
 
-def snapshot(paths: Iterable[str | Path]) -> dict[str, tuple[int, int]]:
-    """(modification time, size) of every post under `paths`; equal snapshots: nothing was added, changed or removed."""
-    found = {}
-    for path in find_posts(paths):
-        try:
-            info = path.stat()
-        except OSError:
-            continue  # removed while we looked
-        found[str(path)] = (info.st_mtime_ns, info.st_size)
-    return found
-
-
 def _hidden(path: Path, root: Path) -> bool:
     """Dot files and dot folders (editor backups, .git) are not posts."""
     return any(part.startswith(".") for part in path.relative_to(root).parts)
