@@ -82,10 +82,10 @@ def render_html(G: nx.MultiDiGraph, title: str = "graphbuild") -> str:
         edges.append({"id": f"e{i}", "from": s, "to": o, "relation": data["relation"], "title": data["relation"],
                       "color": RELATION_COLOUR.get(data["relation"], "#999999"),
                       "width": 2 if data["relation"] in ("uses", "partOf", "presentedBy") else 1})
-    for node, data in sorted(G.nodes(data=True)):
-        if G.degree(node) == 0:  # otherwise it floats alone; tie it to the posts that mention it
-            edges += [{"id": f"d{len(edges)}", "from": doc, "to": node, "relation": "", "title": "mentioned in",
-                       "color": "#eeeeee", "dashes": True} for doc in data.get("documents", []) if doc in G]
+    ties = [(node, doc) for node, data in sorted(G.nodes(data=True)) if G.degree(node) == 0
+            for doc in data.get("documents", []) if doc in G]  # otherwise it floats alone: tie it to its posts
+    edges += [{"id": f"d{i}", "from": doc, "to": node, "relation": "", "title": "mentioned in",
+               "color": "#eeeeee", "dashes": True} for i, (node, doc) in enumerate(ties)]
     net.nodes, net.edges = nodes, edges
     net.node_ids = [n["id"] for n in nodes]
     net.node_map = {n["id"]: n for n in nodes}

@@ -100,3 +100,16 @@ def test_a_graph_too_big_to_draw_keeps_its_best_connected_nodes():
     assert most_connected(G, 100) is G
     small = most_connected(G, 3)
     assert set(small) == {"hub", "leaf0", "leaf1"} and small.number_of_edges() == 3
+
+
+def test_every_edge_of_the_map_has_its_own_id():
+    """A node named by two posts and linked to nothing is tied to both posts (vis-network refuses a repeated id)."""
+    G = nx.MultiDiGraph()
+    for doc in ("doc1", "doc2"):
+        G.add_node(doc, type="Document", label=doc)
+    G.add_node("svc", type="Service", label="Amazon S3", documents=["doc1", "doc2"])
+    G.add_node("tech", type="Technology", label="Redis", documents=["doc1", "doc2"])
+    G.add_edge("doc1", "doc2", relation="mentions")
+    page = render_html(G)
+    ids = re.findall(r'"id": "([de]\d+)"', page)
+    assert len(ids) == 5 and len(set(ids)) == 5
