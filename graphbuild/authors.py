@@ -70,7 +70,9 @@ def find_authors(text: str, lines: list[tuple[int, int]], companies: list[tuple[
             found.append(AuthorMention(company[2], "Company", company[0], company[1], "metadata"))
             continue
         at = text.find(name)
-        found.append(AuthorMention(name, "Person", max(at, 0), max(at, 0) + len(name) if at >= 0 else 0, "metadata"))
+        # named only in the metadata: the evidence is the post's first line, where a reader meets the post
+        start, end = (at, at + len(name)) if at >= 0 else (lines[0] if lines else (0, 0))
+        found.append(AuthorMention(name, "Person", start, end, "metadata"))
     unique: dict[str, AuthorMention] = {}
     for author in found:
         unique.setdefault(fold(author.name.lstrip("@").removeprefix("id:")), author)
