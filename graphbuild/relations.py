@@ -27,7 +27,7 @@ from graphbuild.normalize import fold, sentence_bounds
 from graphbuild.scorer import LinearScorer
 from graphbuild.sentence_analysis import SentenceAnalyser, window
 from graphbuild.structure import split_lines
-from graphbuild.talks import LINES_KEY, SECTIONS_KEY, SPEAKERS_KEY, TALKS_KEY, talk_title
+from graphbuild.talks import SECTIONS_KEY, SPEAKERS_KEY, TALKS_KEY, talk_title
 from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
 
 USE_CUES = ("導入", "採用", "利用", "使用", "使っ", "使い", "使う", "使え", "活用", "移行", "載せ替え", "乗り換え",
@@ -41,7 +41,6 @@ AWS_ITSELF = ("org:amazonwebservices",)
 CARRY_SENTENCES = 3  # how far a first-person subject carries in a paragraph
 FIRST_PERSON = re.compile(r"弊社|当社|自社|私たち|我々|うちの|私のチーム|チームでは")
 REPORT_CUES = re.compile(r"参加|開催|行われ|レポート|聴講|登壇|セッション")
-SELF_INTRO = re.compile(r"です[。!！]?\s*$|と申します|^書いた人|^著者")
 HATENA_IMAGE = re.compile(r"f:id:([A-Za-z0-9_\-]+):")
 AUTHOR_NOTE = re.compile(r"@([A-Za-z0-9_\-]+)\s*の(所感|感想|まとめ|ひとこと|コメント)")
 
