@@ -150,7 +150,8 @@ class TalkDetector:
     def match(self, doc: Doc) -> list[Talk]:
         text = doc.text
         blocks = _blocks_of(doc, text)
-        candidates = self.candidates(doc, text, blocks)
+        people, orgs = _offsets(doc, {"Person"}), _offsets(doc, {"Company"})
+        candidates = self.candidates(doc, text, blocks, people, orgs)
         for c in candidates:
             c.score = self.scorer.probability(c.features)
         # a link card (a page's title over its address) names a page, not a session
@@ -158,14 +159,15 @@ class TalkDetector:
         if not kept:
             kept = [c for c in candidates if _plain_title(c)]
         chosen = self.select(kept, text)
-        return self.sections(chosen, blocks, text, _offsets(doc, {"Person"}), _offsets(doc, {"Company"}))
+        return self.sections(chosen, blocks, text, people, orgs)
 
     # --- candidates and their features -------------------------------------------------
 
-    def candidates(self, doc: Doc, text: str, blocks: list[Block]) -> list[Candidate]:
-        """Every block that could be a talk title, with its features (see `features`)."""
-        people = _offsets(doc, {"Person"})
-        orgs = _offsets(doc, {"Company"})
+    def candidates(self, doc: Doc, text: str, blocks: list[Block], people=None, orgs=None) -> list[Candidate]:
+        """Every block that could be a talk title, with its features (see `_context_features`);
+        `people` and `orgs` are the offsets of the doc's person and company mentions."""
+        people = _offsets(doc, {"Person"}) if people is None else people
+        orgs = _offsets(doc, {"Company"}) if orgs is None else orgs
         products = _offsets(doc, {"Service", "Technology"})
         events = _offsets(doc, {"Event"})
         found: list[tuple[Candidate, list[Block]]] = []
@@ -178,7 +180,7 @@ class TalkDetector:
             if block.kind == ROW and block.header:
                 table_header = block
                 continue
-            if block.kind != ROW:
+            if block.kind not in (ROW, RULE):  # the |---| line between a header and its rows keeps the table
                 table_header = None
             if block.kind in (CODE, RULE, QUOTE) or not 2 <= len(content) <= 160 or URLISH.search(content):
                 continue
