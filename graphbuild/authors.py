@@ -31,6 +31,27 @@ EVENT_DETAIL = re.compile(r"日時|日程|開催|会場|時間|開場|場所|締
 BLOG_OF_COMPANY = re.compile(r"ブログ|書いています|発信して|お届け|Tech ?Blog|テックブログ|技術情報", re.IGNORECASE)
 
 
+# a company's own blog: "SoraNote Tech Blog", "サクラダロジ テックブログ", "ハルカゼ開発者ブログ", "Tech Blog | 株式会社X"
+BLOG_NAME = re.compile(r"^(?P<name>\S.{0,30}?)\s*(?:Tech(?:nology)?|Engineering|Developers?|Dev|Product)\s*Blog$|"
+                       r"^(?P<jname>\S.{0,30}?)\s*(?:テック|技術|開発者?|エンジニア(?:リング)?|プロダクト)ブログ$|"
+                       r"^(?:Tech|Engineering)\s*Blog\s*[|｜:：]\s*(?P<after>\S.{0,30})$", re.IGNORECASE)
+BREADCRUMB = re.compile(r"\s*[>＞»|｜/／]\s*")
+COMPANY_FORM = re.compile(r"株式会社|有限会社|合同会社|\(株\)|（株）|㈱|,? ?Inc\.?$|,? ?Co\., ?Ltd\.?$")
+# a company's team as a writer: "ミズナラ・クラウドワークス AWS推進室", "X 開発部", "X SRE チーム"
+TEAM = re.compile(r"^(?P<company>[^\s\u3000]{3,30})[ \u3000]+\S{0,12}(?:部|室|課|チーム|グループ|Team|編集部|広報)$")
+# the writer's company on a company blog, written bare: "ソラノートで SRE をしている村瀬です", "文:X(ハルカゼトラベル 広報)"
+_BARE = r"(?P<company>[\u30a1-\u30faA-Za-z][\u30a1-\u30fa\u30fcA-Za-z0-9・]{2,20})"
+INTRO_COMPANY = re.compile(r"^(?:(?:こんにちは|こんばんは|はじめまして|初めまして|どうも)[、,，！!。]?\s*)?" + _BARE +
+                           r"[ \u3000]?(?:で|の)(?=[^。]{0,40}(?:です|と申します))")
+BYLINE_COMPANY = re.compile(r"[(（]" + _BARE + r"[ \u3000][^\s()（）]{1,12}[)）]")
+
+
+# "## 筆者のスペック" / "自己紹介" / "About me": a section about the writer, whose company is theirs
+PROFILE_HEADING = re.compile(r"^[#■●◆【\s]*(?:筆者|著者|自己紹介|書いた人|私|About me|About the author)"
+                             r"(?:の(?:スペック|プロフィール|紹介|こと)|について|紹介)?[】\s:：]*$", re.IGNORECASE)
+PROFILE_LINES = 6
+
+
 @dataclass(frozen=True)
 class AuthorMention:
     name: str
@@ -41,7 +62,8 @@ class AuthorMention:
 
 
 def find_authors(text: str, lines: list[tuple[int, int]], companies: list[tuple[int, int, str]],
-                 metadata_authors: tuple[str, ...] = (), is_name=lambda start, end: True) -> list[AuthorMention]:
+                 metadata_authors: tuple[str, ...] = (), is_name=lambda start, end: True,
+                 site: str | None = None, publisher: str | None = None) -> list[AuthorMention]:
     """The writers of a post, people and companies.
 
     `lines` are the (start, end) of its non-blank lines in order; `companies` the (start, end, name)
@@ -64,7 +86,15 @@ def find_authors(text: str, lines: list[tuple[int, int]], companies: list[tuple[
         label = BYLINE_LABEL.search(text, start, end)
         if label and label.start() == start:
             found += _names_after(text, label.end(), end, "byline")
+    found += blog_owner(text, lines, companies, site, publisher)
+    found += _profile_companies(text, lines, companies)
     for name in metadata_authors:
+        team = TEAM.match(name)
+        if team and not any(fold(n) and fold(n) in fold(name) for _, _, n in companies):
+            at = text.find(team.group("company"))
+            start, end = (at, at + len(team.group("company"))) if at >= 0 else (lines[0] if lines else (0, 0))
+            found.append(AuthorMention(team.group("company"), "Company", start, end, "metadata"))
+            continue
         company = next(((a, b, n) for a, b, n in companies if fold(n) and fold(n) in fold(name)), None)
         if company is not None:  # "執筆:ミズナラ・クラウドワークス AWS推進室": a team of a company of the post
             found.append(AuthorMention(company[2], "Company", company[0], company[1], "metadata"))
@@ -155,3 +185,59 @@ def _self_intro(text: str, start: int, end: int, line: str, companies: list[tupl
                                            "self-intro"))
         break
     return found
+
+
+def blog_owner(text: str, lines: list[tuple[int, int]], companies: list[tuple[int, int, str]],
+               site: str | None, publisher: str | None) -> list[AuthorMention]:
+    """The company whose own blog the post is on: named by the blog's name (the page's site name or a
+    line at the top), a publisher with a legal form, or, on such a blog, the company the writer names bare."""
+    names: list[tuple[str, int, int]] = []  # (blog owner's name, where the text says it)
+    for start, end in lines[:3]:
+        for segment in re.finditer(r"[^>＞»|｜]+", text[start:end]):
+            words = segment.group().strip(" *\u3000")
+            m = BLOG_NAME.match(words) or BLOG_NAME.match(text[start:end].strip(" *\u3000"))
+            if m:
+                name = next(g for g in m.groups() if g).strip(" *\u3000")
+                at = text.find(name, start, end)
+                names.append((name, at, at + len(name)))
+                break
+    m = BLOG_NAME.match(site.strip()) if site else None
+    if m:
+        names.append((next(g for g in m.groups() if g).strip(), -1, -1))
+    if publisher and COMPANY_FORM.search(publisher):
+        names.append((publisher, -1, -1))
+    if not names:
+        return []
+    first = lines[0] if lines else (0, 0)
+    for name, start, end in names:
+        core = fold(COMPANY_FORM.sub("", name))
+        for a, b, company in companies:
+            if core and (core == fold(COMPANY_FORM.sub("", company)) or core in fold(company)):
+                return [AuthorMention(company, "Company", a, b, "blog-owner")]
+    for name, start, end in names:
+        if COMPANY_FORM.search(name):
+            start, end = (start, end) if start >= 0 else first
+            return [AuthorMention(name, "Company", start, end, "blog-owner")]
+    for start, end in lines[:INTRO_BLOCKS] + lines[-INTRO_BLOCKS:]:
+        line = text[start:end]
+        m = INTRO_COMPANY.search(line) or (BYLINE_COMPANY.search(line) if BYLINE_LABEL.search(line) else None)
+        if m and not NOT_A_NAME.search(m.group("company")):
+            return [AuthorMention(m.group("company"), "Company", start + m.start("company"), start + m.end("company"),
+                                  "blog-owner")]
+    for name, start, end in names:
+        if not re.fullmatch(r"[A-Za-z0-9 .\-]+", name):
+            start, end = (start, end) if start >= 0 else first
+            return [AuthorMention(name, "Company", start, end, "blog-owner")]
+    return []
+
+
+def _profile_companies(text: str, lines: list[tuple[int, int]], companies: list[tuple[int, int, str]]) -> list[AuthorMention]:
+    """The company named in a section about the writer ("筆者のスペック: 株式会社Xの SRE"): the writer's
+    employer, whose systems the post may describe, though the company did not write it (method "profile")."""
+    for i, (start, end) in enumerate(lines):
+        if PROFILE_HEADING.match(text[start:end]):
+            block_end = lines[min(i + PROFILE_LINES, len(lines) - 1)][1]
+            for a, b, name in companies:
+                if end <= a < block_end:
+                    return [AuthorMention(name, "Company", a, b, "profile")]
+    return []

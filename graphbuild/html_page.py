@@ -9,6 +9,7 @@ from the page's own declarations: JSON-LD (BlogPosting, Article), Open Graph and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -63,8 +64,7 @@ def read_html(html: str) -> HtmlPost:
     if metadata.date is None:
         _config()
         found = trafilatura.extract_metadata(tree)
-        metadata = Metadata(metadata.authors, iso_date(found.date if found else None), metadata.url,
-                            metadata.site, metadata.tags, metadata.language)
+        metadata = dataclasses.replace(metadata, date=iso_date(found.date if found else None))
     return HtmlPost(_title(tree, titles, metadata), text, metadata)
 
 
@@ -166,7 +166,9 @@ def _page_metadata(tree: lxml.html.HtmlElement) -> tuple[Metadata, list[str]]:
     tags = clean_tags([*meta.get("article:tag", ()), *listify(ld.get("keywords")), *meta.get("keywords", ())])
     language = (tree.get("lang") or next(iter(meta.get("og:locale", ())), "") or ld.get("inLanguage") or "").strip()
     language = language.replace("_", "-").split("-")[0].lower() or None
-    return Metadata(authors, date, url or None, site.strip() if site else None, tags, language), titles
+    publisher = _name(ld.get("publisher"))
+    return Metadata(authors, date, url or None, site.strip() if site else None, tags, language,
+                    publisher.strip() if publisher else None), titles
 
 
 def _meta_tags(tree: lxml.html.HtmlElement) -> dict[str, tuple[str, ...]]:

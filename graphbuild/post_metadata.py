@@ -19,16 +19,18 @@ class Metadata:
     site: str | None = None
     tags: tuple[str, ...] = ()
     language: str | None = None
+    publisher: str | None = None  # the organisation the page says publishes it
 
     def to_dict(self) -> dict:
         return {"authors": list(self.authors), "date": self.date, "url": self.url, "site": self.site,
-                "tags": list(self.tags), "language": self.language}
+                "tags": list(self.tags), "language": self.language,
+                "publisher": self.publisher}
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Metadata":
         data = data or {}
         return cls(tuple(data.get("authors") or ()), data.get("date"), data.get("url"), data.get("site"),
-                   tuple(data.get("tags") or ()), data.get("language"))
+                   tuple(data.get("tags") or ()), data.get("language"), data.get("publisher"))
 
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")

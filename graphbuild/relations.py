@@ -169,7 +169,7 @@ class RelationExtractor:
             found.append(FoundRelation(None, "reportsOn", event, span.start_char, span.end_char, "rule", 0.7))
         found += self._talk_relations(doc, talks, mentions, events)
         authors = self._authors(doc, mentions)
-        found += authors
+        found += [r for r in authors if r.method != "profile"]  # a writer's employer is not a writer
         return mentions, talks, found, [r.o for r in authors if r.o.type == "Company"]
 
     def _reported_events(self, doc: Doc, mentions: list[tuple[Span, EntityRef]]) -> list[tuple[Span, EntityRef]]:
@@ -245,10 +245,12 @@ class RelationExtractor:
             span = doc.char_span(start, end, alignment_mode="expand")
             return span is not None and any("人名" in t.tag_ for t in span)
 
+        site, publisher = doc._.graphbuild_site
         for author in find_authors(text, lines, [(a, b, r.name) for a, b, r in companies], doc._.graphbuild_authors,
-                                   is_name):
+                                   is_name, site, publisher):
             if author.type == "Company":
-                ref = by_offset.get((author.start, author.end))
+                ref = by_offset.get((author.start, author.end)) or \
+                    make_ref("Company", author.name, author.method, vocabulary=self.vocabulary)
             else:
                 ref = next((r for (a, b), r in people.items() if a <= author.start < b), None) or \
                     make_ref("Person", author.name.removeprefix("id:"), author.method, vocabulary=self.vocabulary)

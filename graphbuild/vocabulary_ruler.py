@@ -68,6 +68,7 @@ class VocabularyRuler:
                 overlapping = []
             if not overlapping:
                 matches.append((r.start, r.end, r.type, f"{RULE_PREFIX}{r.rule}|{r.name}"))
+        matches += _bare_company_names(text, matches)
         for m in self.vocabulary.find_near_misses(text):
             if not any(o[0] < m.end and m.start < o[1] for o in matches) and not _in_dictionary(doc, m.start, m.end):
                 matches.append((m.start, m.end, m.term.type, f"{FUZZY_PREFIX}{m.term.id}"))
@@ -100,6 +101,27 @@ def _with_company_form(text: str, match: tuple[int, int, str, str]) -> tuple[int
     after = _FORM_AFTER.match(text, end)
     before = _FORM_BEFORE.search(text, max(0, start - 12), start)
     return (before.start() if before else start, after.end() if after else end, type_, term)
+
+
+_NAME_CHAR = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff々ー"
+
+
+def _bare_company_names(text: str, matches: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """"株式会社ツバメフードテック の森下さん … ツバメフードテックは": once a post has named a company with
+    its legal form, the bare name elsewhere is the same company (a word of its own, three letters or more)."""
+    found = []
+    taken = [(m[0], m[1]) for m in matches]
+    for start, end, type_, kb_id in matches:
+        if type_ != "Company" or not kb_id.startswith(f"{RULE_PREFIX}company-form|"):
+            continue
+        name = re.sub(COMPANY_FORM, "", text[start:end]).strip(" \u3000・")
+        if len(name) < 3 or _HIRAGANA.fullmatch(name) or not re.search(f"[{_NAME_CHAR}]", name):
+            continue
+        for m in re.finditer(f"(?<![{_NAME_CHAR}]){re.escape(name)}(?![{_NAME_CHAR}])", text):
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                found.append((m.start(), m.end(), type_, kb_id))
+                taken.append((m.start(), m.end()))
+    return found
 
 
 _NAME_POS = {"PROPN", "NOUN", "NUM", "X"}

@@ -34,3 +34,13 @@ def test_a_misspelt_name_is_found_as_fuzzy_but_a_dictionary_word_is_not(nlp):
     kb = {s.text: s.kb_id_ for s in doc.spans[MENTIONS_KEY]}
     assert kb["fluetnd"] == FUZZY_PREFIX + "tech:fluentd"
     assert "Container" not in kb  # one edit from containerd, but Sudachi knows the English word
+
+
+@pytest.mark.model
+def test_a_company_named_with_its_legal_form_is_found_again_by_its_bare_name(nlp):
+    doc = nlp("最初は株式会社ツバメフードテックの森下さんの話。ツバメフードテックは冷凍食品の EC を運営しています。"
+              "ツバメフードテックス社は別の会社です。")
+    spans = [(s.text, s.kb_id_) for s in doc.spans[MENTIONS_KEY] if s.label_ == "Company"]
+    kb_ids = {kb for _, kb in spans}
+    assert [text for text, _ in spans].count("ツバメフードテック") == 1  # not inside the longer name
+    assert len(kb_ids) == 1 and next(iter(kb_ids)).startswith(RULE_PREFIX + "company-form")
