@@ -80,6 +80,7 @@ def process_one(nlp: Language, document: Document, batch_size: int = 16) -> Doc:
         doc._.graphbuild_format = document.format
         doc._.graphbuild_authors = tuple(document.metadata.authors)
         doc._.graphbuild_site = (document.metadata.site, document.metadata.publisher)
+        doc._.graphbuild_title = document.title or ""
         for name in stages:
             doc = nlp.get_pipe(name)(doc)
     except Exception as e:  # spaCy and Sudachi raise plain exceptions; name the post

@@ -89,6 +89,9 @@ MOVE_WORDS = re.compile(r"移行|移し|移っ|乗り換え|置き換え|脱却|
 REJECTED = re.compile(r"^\s*(?:は|も|を)?\s*(?:ではなく|じゃなく|ではない|の代わりに|は使わず|を使わず|不採用|見送|採用しな|選ばな|使わな|使っていな|でなく)")
 PLANNED = re.compile(r"予定|検討中|今後|将来|したい|してみたい|計画|ロードマップ|つもり|来年|いずれ")
 CONSIDERED = re.compile(r"検討|比較|候補|評価した|迷っ|悩ん")
+# a post about the writer's own system: "…へ移行しました", "【事例】…に移した", "…を選んだ理由", "…で作り直した話"
+OWN_SYSTEM_TITLE = re.compile(r"移行|移し|移っ|乗り換え|置き換え|寄せ|作り直|リプレース|刷新|導入|採用|構築|選んだ|選ばなかった|"
+                              r"事例|構成|運用して|振り返|やってみた|してみた|した話|になった話|migrat", re.IGNORECASE)
 USED_NOW = re.compile(r"本番|運用して|使って(?:い|お)|利用して|動かして|導入し|採用し|移行し|構築し|載せ|稼働|使い始め|入れ")
 
 
@@ -310,6 +313,9 @@ class RelationExtractor:
                 presented.append(((start, end), company, talk))
         parts = _speaker_parts(doc, talks, mentions)
         code = [(b.start, b.end) for b in (doc._.graphbuild_blocks or []) if b.kind == "code"]
+        title = doc._.graphbuild_title or text[:text.find("\n")]
+        # what kind of post it is: a story of the writer's own system, or a report of others' talks
+        post = {"post_own_system": float(bool(OWN_SYSTEM_TITLE.search(title))), "post_has_talks": float(bool(talks))}
         candidates: dict[tuple[str, str], UseCandidate] = {}
         we_paragraph, we_index = -1, -10
         for index, (start, end) in enumerate(sentence_bounds(text)):
@@ -345,11 +351,16 @@ class RelationExtractor:
             if not sources:
                 continue
             shared = _sentence_features(sentence, cued, first_person, len(company_spans))
+            shared.update({k: v for k, v in post.items() if v})
+            if any(bs <= start < be for bs, be, _ in sections):
+                shared["in_talk"] = 1.0
             for span, obj in objects:
                 features = dict(shared)
                 features.update(_object_features(text, span, mentions, (start, end)))
                 if obj.type == "Technology":
                     features["object_technology"] = 1.0
+                if fold(obj.name) in fold(title) or fold(span.text) in fold(title):
+                    features["object_in_title"] = 1.0
                 parse_methods = {m for _, m in sources} & {"sentence", "first-person", "first-person-paragraph"}
                 if parse_methods and not features.get("negated"):
                     parsed = self._parsed(text, (start, end), [span] + [s for s, _ in company_spans])

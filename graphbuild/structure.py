@@ -64,6 +64,8 @@ if not Doc.has_extension("graphbuild_format"):
     Doc.set_extension("graphbuild_format", default="text")  # how the post is marked up (ingest.Document.format)
 if not Doc.has_extension("graphbuild_authors"):
     Doc.set_extension("graphbuild_authors", default=())  # the writers the post's metadata names
+if not Doc.has_extension("graphbuild_title"):
+    Doc.set_extension("graphbuild_title", default="")  # the post's title (ingest.Document.title)
 if not Doc.has_extension("graphbuild_site"):
     Doc.set_extension("graphbuild_site", default=(None, None))  # the page's (site name, publisher)
 

@@ -61,6 +61,14 @@ REPORT_TITLE = re.compile(r"参加|レポート|聴講|行って|行ってき|Su
 SITE_LINE = re.compile(r"\s*(?:https?://)?(?:[A-Za-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?\s*")
 TALK_ABOUT = re.compile(r"セッション|講演|登壇|発表|スライド|資料|お話|話され|紹介され|解説され|speaker|session|talk", re.IGNORECASE)
 HONORIFIC = re.compile(r"\s*(さん|氏|様|先生)")
+# a title quoted in prose, with what says it is a session: "Xさんによる「…」というセッション",
+# "セッション「…」", "タイトル:「…」", "2本目:「…」", "LT「…」(登壇:…)"
+_SESSION_NOUN = r"(?:セッション|講演|発表|LT|ライトニングトーク|トーク|基調講演|キーノート)"
+PROSE_TITLE = re.compile(r"(?P<before>(?:さん|氏|様|先生|SA)(?:\s*[(（][^)）]{0,40}[)）])?\s*(?:による|の)\s*|"
+                         r"(?:タイトル|演題|テーマ|\d+本目|" + _SESSION_NOUN + r")\s*[:：]?\s*)?"
+                         r"「(?P<title>[^「」。\n]{4,80})」"
+                         r"(?P<after>\s*(?:という|と題した|と題する)\s*" + _SESSION_NOUN + r"|\s*の" + _SESSION_NOUN +
+                         r"|\s*[(（]\s*(?:登壇|発表|スピーカー|講師)|\s*[:：]?\s*@[A-Za-z0-9_]+\s*(?:さん|氏))?")
 
 DEFAULT_CONFIG = {
     "model_path": None,
@@ -158,7 +166,7 @@ class TalkDetector:
         kept = [c for c in candidates if _marked(c) or (c.score >= self.scorer.threshold and not c.features.get("link_card"))]
         if not kept:
             kept = [c for c in candidates if _plain_title(c)]
-        chosen = self.select(kept, text)
+        chosen = self.select(kept + self.prose_talks(text, blocks, people, orgs), text)
         return self.sections(chosen, blocks, text, people, orgs)
 
     # --- candidates and their features -------------------------------------------------
@@ -209,6 +217,30 @@ class TalkDetector:
                     candidate.features["long_alone_in_report"] = 1.0
         found = [c for c, _ in found]
         _sibling_features(found)
+        return found
+
+    def prose_talks(self, text: str, blocks: list[Block], people, orgs) -> list[Candidate]:
+        """Titles quoted in a sentence that says they are sessions (see PROSE_TITLE), with the speaker
+        the sentence names before the title ("株式会社Xの Yさんによる「…」") or in brackets after it."""
+        found = []
+        for i, block in enumerate(blocks):
+            if block.kind not in (LINE, ITEM, HEADING):
+                continue
+            for m in PROSE_TITLE.finditer(text, block.start, block.end):
+                if not (m.group("before") or m.group("after")) or any(w in fold(m.group("title")) for w in self.not_talks):
+                    continue
+                start, end = m.span("title")
+                speakers = []
+                honorific = HONORIFIC.match(text, m.start("before")) if m.group("before") else None
+                person = next(((a, b) for a, b in reversed(people) if b <= m.start() and m.start() - b <= 1), None)
+                if honorific and person is not None:
+                    company = next((a for a, b in orgs if re.fullmatch(r"\s*の\s*", text[b:person[0]])), None)
+                    speakers.append((company if company is not None else person[0], honorific.end()))
+                elif m.group("after") and re.match(r"\s*[(（]", m.group("after")):
+                    close = re.search(r"[)）]", text[m.end():block.end])
+                    if close:
+                        speakers.append((m.end(), m.end() + close.start()))
+                found.append(Candidate(i, start, end, (start, end), 0, block.kind, {"prose_quoted": 1.0}, speakers, i))
         return found
 
     def _line_candidate(self, text: str, blocks: list[Block], i: int, people, orgs) -> Candidate | None:

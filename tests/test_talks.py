@@ -1,7 +1,9 @@
+import pytest
 import spacy
 
 from graphbuild.structure import split_lines
 from graphbuild.talks import SPEAKERS_KEY, TALKS_KEY, talk_title
+from tests.conftest import make_doc
 
 
 def talk_titles(text):
@@ -33,3 +35,16 @@ def test_ordinary_headings_are_not_talks():
 def test_split_lines_keeps_offsets():
     text = "  一行目 \n\n二行目"
     assert [text[l.start:l.end] for l in split_lines(text)] == ["一行目", "二行目"]
+
+
+@pytest.mark.model
+def test_a_title_quoted_in_prose_as_a_session_is_a_talk_with_its_speaker(nlp):
+    text = ("# JAWS FESTA に参加しました\n\n"
+            "最初に聞いたのは、株式会社ハカタクラウドの久保田 翼さんによる「九州の物流を止めない IoT データ基盤のつくりかた」"
+            "というセッションでした。AWS IoT Core で集めたデータを Amazon Timestream に入れているそうです。\n\n"
+            "帰りに「もう RDS には戻れない」という話で盛り上がりました。\n")
+    _, doc = make_doc(nlp, text)
+    talks = doc._.graphbuild_talk_records
+    assert [text[slice(*t.title)] for t in talks] == ["九州の物流を止めない IoT データ基盤のつくりかた"]
+    speaker = text[slice(*talks[0].speakers[0])]
+    assert "ハカタクラウド" in speaker and "久保田" in speaker
