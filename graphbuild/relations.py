@@ -92,6 +92,7 @@ CONSIDERED = re.compile(r"検討|比較|候補|評価した|迷っ|悩ん")
 # a post about the writer's own system: "…へ移行しました", "【事例】…に移した", "…を選んだ理由", "…で作り直した話"
 OWN_SYSTEM_TITLE = re.compile(r"移行|移し|移っ|乗り換え|置き換え|寄せ|作り直|リプレース|刷新|導入|採用|構築|選んだ|選ばなかった|"
                               r"事例|構成|運用して|振り返|やってみた|してみた|した話|になった話|migrat", re.IGNORECASE)
+KEYNOTE = re.compile(r"基調講演|キーノート|Keynote", re.IGNORECASE)
 USED_NOW = re.compile(r"本番|運用して|使って(?:い|お)|利用して|動かして|導入し|採用し|移行し|構築し|載せ|稼働|使い始め|入れ")
 
 
@@ -340,7 +341,10 @@ class RelationExtractor:
             sources += [(owner, "own-talk") for (bs, be), owner in owned_talks if bs <= start < be]
             for (bs, be), company, talk in presented:
                 if bs <= start < be and _in_own_part(parts.get(talk.key, []), company, start):
-                    sources.append((company, "presenter-aws" if talk.key in aws_talks else "presenter"))
+                    # a keynote's guests speak for a few minutes of it: their company is no presenter of the rest
+                    method = "presenter-keynote" if KEYNOTE.search(talk.name) else \
+                        "presenter-aws" if talk.key in aws_talks else "presenter"
+                    sources.append((company, method))
             for org in author_orgs:
                 if cued and (first_person or start < _intro_end(text)):
                     sources.append((org, "first-person"))

@@ -5,7 +5,8 @@ graphbuild keeps two of the NER's 189 labels (`entities.NER_TYPES`): a `Conferen
 with a year or "#n" in it, and a `Person`, in conference reports, next to an honorific,
 a job title, a speaker cue or a @handle, or on a short affiliation line that names a
 company.  Only such sentences go through tok2vec and the NER; their names are added to
-`doc.ents` around the vocabulary's matches.  Placed after `graphbuild_vocabulary`.
+`doc.ents` around the vocabulary's matches.  Latin names no cue or NER finds are read by
+`person_names` and kept by its learned scorer.  Placed after `graphbuild_vocabulary`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from graphbuild.normalize import sentence_bounds
+from graphbuild.person_names import add_names, name_candidates
+from graphbuild.scorer import LinearScorer
 from graphbuild.sentence_analysis import MAX_CHARS, SentenceAnalyser
 
 DEFAULT_CONFIG = {
@@ -31,22 +34,28 @@ DEFAULT_CONFIG = {
     "cue_patterns": [r"@[A-Za-z0-9_]", r"(?:19|20)\d\d", r"#\d"],
     "affiliation_line_chars": 60,
     "context": 30,
+    "names_model_path": None,  # the Latin person-name scorer; None: the one shipped in graphbuild/models
 }
+NER_PEOPLE = "graphbuild_ner_people"  # doc.user_data: the NER's person names, a feature of Latin name candidates
+LATIN_NAME_RULE = "rule:latin-name"
 
 
 @Language.factory("graphbuild_targeted_ner", assigns=["doc.ents"], requires=["doc.spans"],
                   default_config=DEFAULT_CONFIG)
 def make_targeted_ner(nlp: Language, name: str, labels: list[str], stages: list[str], cues: list[str],
-                      cue_patterns: list[str], affiliation_line_chars: int, context: int) -> "TargetedNER":
-    return TargetedNER(SentenceAnalyser(nlp, stages), labels, cues, cue_patterns, affiliation_line_chars, context)
+                      cue_patterns: list[str], affiliation_line_chars: int, context: int,
+                      names_model_path: str | None) -> "TargetedNER":
+    return TargetedNER(SentenceAnalyser(nlp, stages), labels, cues, cue_patterns, affiliation_line_chars, context,
+                       LinearScorer.load("person_name", names_model_path))
 
 
 class TargetedNER:
     """Chooses the cue sentences, runs the NER on them and adds its kept labels; see the module docstring."""
 
     def __init__(self, analyser: SentenceAnalyser, labels: list[str], cues: list[str], cue_patterns: list[str],
-                 affiliation_line_chars: int, context: int) -> None:
+                 affiliation_line_chars: int, context: int, names_scorer: LinearScorer) -> None:
         self.analyser = analyser
+        self.names_scorer = names_scorer
         self.labels = set(labels)
         # Latin cues are whole words ("Architect" is no cue in "Well-Architected")
         words = [re.escape(c) + (r"\b" if c[-1:].isalnum() and c.isascii() else "") for c in cues]
@@ -68,7 +77,17 @@ class TargetedNER:
         ours = list(doc.ents)
         theirs = [s for s in filter_spans(found) if not any(s.start < o.end and o.start < s.end for o in ours)]
         doc.set_ents(sorted(ours + theirs, key=lambda s: s.start), default="outside")
+        doc.user_data[NER_PEOPLE] = [(s.start_char, s.end_char) for s in theirs if s.label_ == "Person"]
+        candidates = self.name_candidates(doc)
+        accepted = [(c.start, c.end) for c in candidates if self.names_scorer.accepts(c.features)]
+        rejected = [(c.start, c.end) for c in candidates if (c.start, c.end) not in accepted]
+        add_names(doc, accepted, LATIN_NAME_RULE, rejected)
         return doc
+
+    def name_candidates(self, doc: Doc):
+        """Latin person-name candidates outside the vocabulary's matches (see `person_names`)."""
+        taken = [(s.start_char, s.end_char) for s in doc.spans.get("graphbuild_mentions", [])]
+        return name_candidates(doc, doc.user_data.get(NER_PEOPLE, []), taken)
 
     def sentences_to_read(self, doc: Doc) -> list[tuple[int, int]]:
         """(start, end) of the stretches to give the NER: `context` characters either side of

@@ -28,6 +28,8 @@ from graphbuild.evaluate import (Corpus, Evaluation, _keys, _similarity, evaluat
 from graphbuild.extract import extract  # noqa: E402
 from graphbuild.ingest import list_posts, read_posts  # noqa: E402
 from graphbuild.nlp import load_pipeline, process_one  # noqa: E402
+from graphbuild.normalize import fold  # noqa: E402
+from graphbuild.person_names import gold_person_keys  # noqa: E402
 from graphbuild.scorer import MODELS, LinearScorer  # noqa: E402
 from graphbuild.talks import _blocks_of, _marked  # noqa: E402
 
@@ -40,6 +42,7 @@ C = 1.0  # inverse regularisation strength, the same for every scorer
 REAL_POST_WEIGHT = 3.0
 THRESHOLD = 0.4
 USES_THRESHOLD = 0.4
+NAME_THRESHOLD = 0.5
 
 
 def corpus_weight(corpus: Corpus) -> float:
@@ -54,6 +57,7 @@ class Post:
     gold: dict
     talk_rows: list  # (features, label, weight) of every talk-title candidate
     use_rows: list  # the same for every (company, service/technology) pair
+    name_rows: list  # the same for every Latin person-name candidate
 
 
 def talk_rows(nlp, doc, gold: dict, weight: float) -> list[tuple[dict, int, float]]:
@@ -83,6 +87,13 @@ def use_rows(nlp, document, doc, gold: dict, weight: float) -> list[tuple[dict, 
     return rows
 
 
+def name_rows(nlp, doc, gold: dict, weight: float) -> list[tuple[dict, int, float]]:
+    """Each Latin person-name candidate's features, labelled 1 when it is a gold person's name or alias."""
+    people = gold_person_keys(gold)
+    candidates = nlp.get_pipe("graphbuild_targeted_ner").name_candidates(doc)
+    return [(c.features, int(fold(c.name(doc.text)) in people), weight) for c in candidates]
+
+
 def fit(name: str, rows: list[tuple[dict, int, float]], threshold: float = 0.5) -> LinearScorer:
     vectorizer = DictVectorizer(sparse=False)
     x = vectorizer.fit_transform([f for f, _, _ in rows])
@@ -102,19 +113,17 @@ def load_posts(nlp, corpora: list[Corpus]) -> list[Post]:
             g = gold[path.name]
             weight = corpus_weight(corpus)
             posts.append(Post(corpus.name, document, doc, g, talk_rows(nlp, doc, g, weight),
-                              use_rows(nlp, document, doc, g, 1.0)))
+                              use_rows(nlp, document, doc, g, 1.0), name_rows(nlp, doc, g, 1.0)))
         print(f"read {corpus.name}", file=sys.stderr)
     return posts
 
 
-def rerun(nlp, post: Post, talk_scorer: LinearScorer, uses_scorer: LinearScorer):
-    """The post's extraction with the given scorers (only the stages after the NLP run again)."""
+def rerun(nlp, post: Post, talk_scorer: LinearScorer, uses_scorer: LinearScorer, name_scorer: LinearScorer):
+    """The post's extraction with the given scorers (the whole pipeline again: names change what follows)."""
+    nlp.get_pipe("graphbuild_targeted_ner").names_scorer = name_scorer
     nlp.get_pipe("graphbuild_talks").scorer = talk_scorer
     nlp.get_pipe("graphbuild_relations").uses_scorer = uses_scorer
-    doc = post.doc
-    for name in ("graphbuild_talks", "graphbuild_relations"):
-        doc = nlp.get_pipe(name)(doc)
-    return extract(post.document, doc)
+    return extract(post.document, process_one(nlp, post.document))
 
 
 def cross_validate(nlp, posts: list[Post], threshold: float = 0.5) -> list[tuple[str, Evaluation]]:
@@ -123,7 +132,8 @@ def cross_validate(nlp, posts: list[Post], threshold: float = 0.5) -> list[tuple
         others = [p for j, p in enumerate(posts) if j != i]
         talk_scorer = fit("talk_title", [row for p in others for row in p.talk_rows], threshold)
         uses_scorer = fit("uses", [row for p in others for row in p.use_rows], USES_THRESHOLD)
-        record = rerun(nlp, post, talk_scorer, uses_scorer)
+        name_scorer = fit("person_name", [row for p in others for row in p.name_rows], NAME_THRESHOLD)
+        record = rerun(nlp, post, talk_scorer, uses_scorer, name_scorer)
         table = tables.setdefault(post.corpus, Evaluation())
         table.add(evaluate([record], {post.gold["doc"]: post.gold}))
     pooled = Evaluation()
@@ -145,7 +155,8 @@ def main() -> None:
             print()
         return
     for name, rows, threshold in (("talk_title", [r for p in posts for r in p.talk_rows], args.threshold),
-                                  ("uses", [r for p in posts for r in p.use_rows], USES_THRESHOLD)):
+                                  ("uses", [r for p in posts for r in p.use_rows], USES_THRESHOLD),
+                                  ("person_name", [r for p in posts for r in p.name_rows], NAME_THRESHOLD)):
         scorer = fit(name, rows, threshold)
         (MODELS / f"{name}.json").write_text(scorer.to_json(), encoding="utf-8")
         print(f"wrote {MODELS / (name + '.json')} ({len(scorer.weights)} features, {len(rows)} candidates, "

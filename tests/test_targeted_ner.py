@@ -30,3 +30,14 @@ def test_the_ner_does_not_replace_a_vocabulary_match(nlp):
     _, doc = make_doc(nlp, "登壇者の鈴木さんが AWS Lambda と Amazon ECS の話をしました。")
     labels = {e.text: e.label_ for e in doc.ents}
     assert labels.get("AWS Lambda") == "Service" and labels.get("Amazon ECS") == "Service"
+
+
+def test_latin_names_are_kept_by_the_name_scorer_and_headings_are_not(nlp):
+    text = ("# re:Invent 2024 キーノートまとめ\n\n"
+            "## Trouble Shooting Tips\n\n"
+            "初日の基調講演は Matt Garman 氏（AWS CEO）。ゲストに Andy Jassy 氏も登場しました。\n\n"
+            "- Speaker: Priya Raman, Principal Product Manager, AWS\n")
+    _, doc = make_doc(nlp, text)
+    people = {e.text for e in doc.ents if e.label_ == "Person"}
+    assert {"Matt Garman", "Andy Jassy", "Priya Raman"} <= people
+    assert not any(name in people for name in ("Trouble Shooting", "Trouble Shooting Tips", "Principal Product"))
