@@ -41,8 +41,8 @@ EXTRACTION_CODE = ("ingest.py", "html_page.py", "front_matter.py", "blog_exports
                    "event_details.py", "normalize.py", "nlp.py", "sentence_analysis.py", "vocabulary.py",
                    "vocabulary_ruler.py", "rules.py", "targeted_ner.py", "talks.py", "entities.py", "relations.py",
                    "extract.py", "records.py", "rdf.py", "namespace.py", "atomic_files.py", "cache.py", "executors.py",
-                   "display_text.py", "structure.py", "authors.py", "scorer.py",
-                   "models/talk_title.json", "models/uses.json")  # the learned scorers' weights too
+                   "display_text.py", "structure.py", "authors.py", "scorer.py", "person_names.py",
+                   "models/talk_title.json", "models/uses.json", "models/person_name.json")  # the learned scorers' weights too
 
 
 ENTRY_FORMAT = b"graphbuild-cache-entry 2"
