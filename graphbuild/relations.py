@@ -83,9 +83,11 @@ class UseCandidate:
         f["many_sentences"] = float(f["sentences"] >= 2)
 
 
-ALL_OF = ("negated", "moved_from", "rejected", "planned", "considered", "negated_by_parse")
+ALL_OF = ("negated", "moved_from", "rejected", "planned", "considered", "negated_by_parse", "was_before", "gave_up",
+          "advice", "definition")
 MOVED_FROM = re.compile(r"^\s*(?:から|より)")
-MOVE_WORDS = re.compile(r"移行|移し|移っ|乗り換え|置き換え|脱却|リプレース|卒業|やめ|捨て|廃止|撤退|切り替え")
+REWRITTEN = re.compile(r"^\s*(?:の[^、。]{0,10})?を[^、。]{0,20}(?:書き換え|置き換え|移行|移し|リプレース|卒業|やめ|捨て|廃止)")
+MOVE_WORDS = re.compile(r"移行|移し|移っ|乗り換え|置き換え|書き換え|脱却|リプレース|卒業|やめ|捨て|廃止|撤退|切り替え|寄せ")
 REJECTED = re.compile(r"^\s*(?:は|も|を)?\s*(?:ではなく|じゃなく|ではない|の代わりに|は使わず|を使わず|不採用|見送|採用しな|選ばな|使わな|使っていな|でなく)")
 PLANNED = re.compile(r"予定|検討中|今後|将来|したい|してみたい|計画|ロードマップ|つもり|来年|いずれ")
 CONSIDERED = re.compile(r"検討|比較|候補|評価した|迷っ|悩ん")
@@ -96,8 +98,20 @@ KEYNOTE = re.compile(r"基調講演|キーノート|Keynote", re.IGNORECASE)
 USED_NOW = re.compile(r"本番|運用して|使って(?:い|お)|利用して|動かして|導入し|採用し|移行し|構築し|載せ|稼働|使い始め|入れ")
 
 
+# what a sentence says besides "uses": the system before a move, a use given up, advice, a product's definition
+WAS_BEFORE = re.compile(r"以前|もともと|元々|移行前|従来|かつて|旧来|昔は|最初は|当初は|ていたが|ていたところ|ていましたが|ていたけど")
+GAVE_UP = re.compile(r"使わ(?:ず|ない|なかった)|採用しなかった|採用せず|見送|不採用|選ばなかった|やめ|使っていない|なくなった|廃止|戻れない")
+ADVICE = re.compile(r"なら\s|なら$|場合は|のが定番|がおすすめ|おすすめ|べき|必要がある|注意|がよい|といい|すると良い")
+CLAUSE_ENDS = ("、", "，", ",", "。", "\n")
+DEFINITION = re.compile(r"^\s*(?:[-・*●]\s*)?[^:：。、]{1,40}[:：]")
+
+
 def _sentence_features(sentence: str, cued: bool, first_person: bool, companies: int) -> dict[str, float]:
     f = {}
+    if ADVICE.search(sentence):
+        f["advice"] = 1.0
+    if DEFINITION.match(sentence):
+        f["definition"] = 1.0
     if cued:
         f["use_cue"] = 1.0
     if USED_NOW.search(sentence):
@@ -122,8 +136,15 @@ def _object_features(text: str, span: Span, mentions, sentence: tuple[int, int])
         f["negated"] = 1.0
     if REJECTED.match(after):
         f["rejected"] = 1.0
-    if MOVED_FROM.match(after) and MOVE_WORDS.search(text[sentence[0]:sentence[1]]):
+    if (MOVED_FROM.match(after) or REWRITTEN.match(after)) and MOVE_WORDS.search(text[sentence[0]:sentence[1]]):
         f["moved_from"] = 1.0
+    # the object's own clause: "以前は EC2 上の Kafka だったが、MSK に移した" says "before" of EC2 and Kafka only
+    clause_start = max(text.rfind(c, sentence[0], span.start_char) for c in CLAUSE_ENDS) + 1
+    clause_end = min([i for i in (text.find(c, span.end_char, sentence[1]) for c in CLAUSE_ENDS) if i >= 0] or [sentence[1]])
+    if WAS_BEFORE.search(text, max(sentence[0], clause_start), clause_end):
+        f["was_before"] = 1.0
+    if GAVE_UP.search(text, span.end_char, clause_end):
+        f["gave_up"] = 1.0
     return f
 
 

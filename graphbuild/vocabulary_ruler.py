@@ -63,6 +63,8 @@ class VocabularyRuler:
             # "JAWS-UG コンテナ支部 #27": a numbered event wins over the group or series inside it
             if overlapping and all(r.start <= m[0] and m[1] <= r.end for m in overlapping) and (
                     (r.type == "Service" and all(m[2] == "Company" for m in overlapping))
+                    # "Datadog Japan合同会社": the company wins over the product named inside it
+                    or (r.rule == "company-form" and all(m[2] in ("Technology", "Company") for m in overlapping))
                     or (r.rule == "event-number" and all(m[2] in ("Company", "Event") for m in overlapping))):
                 matches = [m for m in matches if m not in overlapping]
                 overlapping = []
@@ -156,7 +158,11 @@ def company_on_tokens(doc: Doc, text: str, match: RuleMatch, starts: list[int]) 
     token = _token_at(doc, starts, start - 1) if start > 0 else None
     while token is not None and _in_name(doc, token, -1) and "\n" not in token.text:
         start = token.idx
-        if token.i == 0 or doc[token.i - 1].whitespace_:
+        if token.i == 0:
+            break
+        # "Datadog Japan合同会社": Latin words of one name stand apart
+        if doc[token.i - 1].whitespace_ and not (token.text.isascii() and token.text[:1].isupper()
+                                                 and doc[token.i - 1].text.isascii() and doc[token.i - 1].text[:1].isupper()):
             break
         token = doc[token.i - 1]
     start = min(start, match.start)  # never shorter than the pattern's own name

@@ -58,3 +58,18 @@ def test_a_company_talk_about_its_own_system_gives_uses_from_its_section(nlp):
     found = relations(nlp, text)
     assert {("org:メルカリ", "uses", "svc:ec2"), ("org:メルカリ", "uses", "svc:alb")} <= found
     assert ("org:メルカリ", "uses", "svc:cloudwatch") not in found
+
+
+def test_what_a_speakers_company_moved_away_from_is_not_used(nlp):
+    text = ("JAWS-UG 参加レポート\n\n### LT1: Kafka をやめてマネージドに寄せた話（株式会社ミナトベイ物流 港 太郎 さん）\n\n"
+            "- 以前は EC2 上の自前の Kafka クラスターだったが、運用する人がいなくなったので Amazon MSK に移した\n"
+            "- 取り込みは AWS IoT Core から Amazon Kinesis Data Streams で受けている\n")
+    found = {(s, p, o) for s, p, o in relations(nlp, text) if p == "uses"}
+    assert ("org:ミナトベイ物流", "uses", "svc:kinesis") in found
+    assert not {o for _, _, o in found} & {"svc:ec2", "tech:apachekafka"}
+
+
+def test_a_company_form_after_latin_words_names_the_whole_company(nlp):
+    _, doc = make_doc(nlp, "登壇者：Datadog Japan合同会社 セールスエンジニア 石川 悠 氏")
+    companies = [s.text for s in doc.spans["graphbuild_mentions"] if s.label_ == "Company"]
+    assert companies == ["Datadog Japan合同会社"]
