@@ -46,6 +46,10 @@ NOT_PRODUCTS = {"the", "and", "for", "on", "in", "of", "to", "is", "a", "an", "b
                 "partner network", "summit", "re", "console", "account", "team", "user", "users", "sdk",
                 "cli", "docs", "documentation", "whitepaper", "region", "certified", "jp", "official",
                 "support", "tokyo"}
+# first words that make "AWS X" a job title, a programme or a place, not a product: "AWS CEO", "AWS Builders' Fair"
+NOT_PRODUCT_WORDS = {"ceo", "cto", "cio", "cfo", "coo", "vp", "svp", "evp", "api", "apis", "account", "builder", "builders",
+                     "village", "community", "hero", "heroes", "ambassador", "ambassadors", "japan", "partner", "partners",
+                     "team", "booth", "expo", "jam", "gameday"}
 
 
 def find_rule_matches(text: str) -> list[RuleMatch]:
@@ -59,7 +63,8 @@ def find_rule_matches(text: str) -> list[RuleMatch]:
             if len(name) >= 1:
                 found.append(RuleMatch(m.start(), m.end(), "Company", name, "company-form"))
     for m in CANDIDATE_SERVICE.finditer(text):
-        if m.group(1).lower() not in NOT_PRODUCTS and not m.group(1).isdigit():
+        first = m.group(1).split()[0].lower().rstrip("'’s")
+        if m.group(1).lower() not in NOT_PRODUCTS and first not in NOT_PRODUCT_WORDS and not m.group(1).isdigit():
             found.append(RuleMatch(m.start(), m.end(), "Service", m.group(0).replace("\u00a0", " "), "amazon-name"))
     for m in EVENT_DATED.finditer(text):
         name = f"{m.group(1).strip()} {m.group(2)}".replace("\u00a0", " ")

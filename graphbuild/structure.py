@@ -10,6 +10,7 @@ quotes the text the reader sees.  Results: `doc._.graphbuild_blocks`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -122,7 +123,28 @@ def read_blocks(text: str, format: str = "text") -> list[Block]:
         if kind in (LINE, ITEM, HEADING, QUOTE) and is_chrome(raw):
             kind = CHROME
         blocks.append(_block(text, kind, line_start, raw, level, header, paragraph))
-    return blocks
+    return _related_lists_as_chrome(text, blocks)
+
+
+# a list of other posts under its own heading: "関連記事", "あわせて読みたい", "Related posts"
+_RELATED = re.compile(r"^[#■●◆【\s]*(?:関連記事|関連する記事|関連エントリー?|あわせて読みたい|合わせて読みたい|おすすめ記事|"
+                      r"こちらもおすすめ|人気記事|新着記事|最近の(?:投稿|記事)|過去の記事|前回の記事|この記事を読んだ人|"
+                      r"Related (?:posts|articles|entries)|Recommended|Popular posts)[】\s:：]*$", re.IGNORECASE)
+RELATED_ITEMS = 15
+
+
+def _related_lists_as_chrome(text: str, blocks: list[Block]) -> list[Block]:
+    """The items listed under a related-articles heading are page chrome, like the heading."""
+    out = list(blocks)
+    for i, block in enumerate(blocks):
+        if block.kind in (HEADING, LINE, CHROME) and _RELATED.match(block.content(text)):
+            out[i] = dataclasses.replace(block, kind=CHROME)
+            for j in range(i + 1, min(len(blocks), i + 1 + RELATED_ITEMS)):
+                b = blocks[j]
+                if b.kind == HEADING or b.kind not in (ITEM, LINE, CHROME) or "。" in b.content(text):
+                    break
+                out[j] = dataclasses.replace(b, kind=CHROME)
+    return out
 
 
 def is_chrome(line: str) -> bool:

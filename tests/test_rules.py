@@ -13,3 +13,9 @@ def test_a_company_form_does_not_reach_across_a_line_break():
 
 def test_a_company_form_with_a_space_still_names_the_company():
     assert [m.name for m in find_rule_matches("ミナト商事 株式会社の事例") if m.type == "Company"] == ["ミナト商事"]
+
+
+def test_a_job_title_or_programme_after_aws_is_no_product():
+    names = {r.name for r in find_rule_matches("Matt Garman 氏(AWS CEO)と AWS Builders' Fair の展示、Amazon Foobar の発表")
+             if r.rule == "amazon-name"}
+    assert names == {"Amazon Foobar"}

@@ -29,3 +29,12 @@ def test_share_buttons_tag_lines_and_counters_are_page_chrome():
             "`AWS` `ECS` `Fargate`\nタグ：AWS, 福岡\n👍 いいね 14　📁 ストック 9\n« 前の記事：JAWS-UG に参加しました\n"
             "Twitter で告知された Fargate の話です。\n")
     assert [k for k, _, _ in kinds(text)] == [CHROME] * 6 + [LINE]
+
+
+def test_a_list_of_other_posts_under_a_related_articles_heading_is_page_chrome():
+    text = ("# 本文\n\nECS に移行しました。\n\n## 関連記事\n\n- [Amazon CodeCatalyst を触ってみた](https://example.com/a)\n"
+            "- [ECS Exec の手順](https://example.com/b)\n\n## おわりに\n\n- Fargate は楽でした\n")
+    kinds = {text[b.start:b.end]: b.kind for b in read_blocks(text, "markdown")}
+    assert kinds["関連記事"] == CHROME
+    assert all(kind == CHROME for content, kind in kinds.items() if "example.com" in content)
+    assert kinds["Fargate は楽でした"] == ITEM
