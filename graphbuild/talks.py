@@ -375,7 +375,9 @@ class TalkDetector:
             f["not_talk_word"] = 1.0
         if any(w in folded for w in self.keynote_words):
             f["keynote_word"] = 1.0
-            if folded in self.keynote_words:
+            # a bare "Keynote" heading over the keynotes' own headings is a section, not a talk
+            nxt = next((b for b in blocks[c.block + 1:] if b.kind == HEADING), None)
+            if folded in self.keynote_words and c.kind == HEADING and nxt is not None and nxt.level > c.level:
                 f["bare_keynote_word"] = 1.0
         if any(m in title for m in self.title_markers):
             f["title_marker"] = 1.0
@@ -623,7 +625,7 @@ def _marked(c: Candidate) -> bool:
         and not f.get("bare_keynote_word")
     return bool(f.get("slot") or f.get("code") or f.get("lt") or f.get("quoted") and f.get("speaker_next")
                 or keynote) and not (
-        f.get("not_talk_word") or f.get("closing") or f.get("sentence_end") or f.get("punctuated"))
+        f.get("not_talk_word") and not keynote or f.get("closing") or f.get("sentence_end") or f.get("punctuated"))
 
 
 def _sibling_features(found: list[Candidate]) -> None:
