@@ -47,8 +47,9 @@ BYLINE_COMPANY = re.compile(r"[(（]" + _BARE + r"[ \u3000][^\s()（）]{1,12}[)
 
 
 # "## 筆者のスペック" / "自己紹介" / "About me": a section about the writer, whose company is theirs
-PROFILE_HEADING = re.compile(r"^[#■●◆【\s]*(?:筆者|著者|自己紹介|書いた人|私|About me|About the author)"
-                             r"(?:の(?:スペック|プロフィール|紹介|こと)|について|紹介)?[】\s:：]*$", re.IGNORECASE)
+PROFILE_HEADING = re.compile(r"^[#■●◆【\s]*(?:筆者|著者|自己紹介|書いた人|私|自分|About me|About the author)"
+                             r"(?:の(?:スペック|プロフィール|紹介|こと)|について|紹介)?[】\s:：]*(?:[(（][^)）]{0,20}[)）])?\s*$",
+                             re.IGNORECASE)
 PROFILE_LINES = 6
 
 
@@ -164,7 +165,8 @@ def _self_intro(text: str, start: int, end: int, line: str, companies: list[tupl
         if not greeted and m.start() - sentence_start > 45:
             continue
         before = line[:m.start()]
-        before = re.sub(r"[(（][^()（）]*[)）]\s*$", "", before).rstrip(" \u3000")
+        # "竹村（[@tkm_sre](https://x.com/tkm_sre)）です": brackets after the name, a link inside them
+        before = re.sub(r"[(（](?:[^()（）]|\([^()（）]*\))*[)）]\s*$", "", before).rstrip(" \u3000")
         # the word after the last particle, comma or "〜ている" ("…を見ている春田", "運営の田辺", "こんにちは、たなか")
         word = re.split(r"[のは、,，\s\u3000。！!がをでと]|ている|てる|いる", before)[-1]
         handle = HANDLE.search(line, 0, m.start())

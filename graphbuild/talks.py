@@ -61,6 +61,7 @@ REPORT_TITLE = re.compile(r"参加|レポート|聴講|行って|行ってき|Su
 SITE_LINE = re.compile(r"\s*(?:https?://)?(?:[A-Za-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?\s*")
 TALK_ABOUT = re.compile(r"セッション|講演|登壇|発表|スライド|資料|お話|話され|紹介され|解説され|speaker|session|talk", re.IGNORECASE)
 HONORIFIC = re.compile(r"\s*(さん|氏|様|先生)")
+AFFILIATION = re.compile(r"\s*(?:の)?\s*(?:[^\s、。「」()（）]{1,15}(?:部|室|課|チーム|グループ|本部|センター))?\s*の?\s*")
 # a title quoted in prose, with what says it is a session: "Xさんによる「…」というセッション",
 # "セッション「…」", "タイトル:「…」", "2本目:「…」", "LT「…」(登壇:…)"
 _SESSION_NOUN = r"(?:セッション|講演|発表|LT|ライトニングトーク|トーク|基調講演|キーノート)"
@@ -234,7 +235,8 @@ class TalkDetector:
                 honorific = HONORIFIC.match(text, m.start("before")) if m.group("before") else None
                 person = next(((a, b) for a, b in reversed(people) if b <= m.start() and m.start() - b <= 1), None)
                 if honorific and person is not None:
-                    company = next((a for a, b in orgs if re.fullmatch(r"\s*の\s*", text[b:person[0]])), None)
+                    # "サクラ食品株式会社 情報システム部の白石さん": the company, a department, then the person
+                    company = next((a for a, b in orgs if b <= person[0] and AFFILIATION.fullmatch(text[b:person[0]])), None)
                     speakers.append((company if company is not None else person[0], honorific.end()))
                 elif m.group("after") and re.match(r"\s*[(（]", m.group("after")):
                     close = re.search(r"[)）]", text[m.end():block.end])
