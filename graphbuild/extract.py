@@ -11,7 +11,7 @@ from graphbuild.entities import EntityRef, collect_mentions, make_ref
 from graphbuild.event_details import find_event_details
 from graphbuild.ingest import Document, source_path
 from graphbuild.normalize import sentence_bounds
-from graphbuild.records import Entity, Evidence, Extraction, Mention, Relation
+from graphbuild.records import Entity, Evidence, Extraction, Mention, PersonDetails, Relation
 from graphbuild.relations import FoundRelation, talk_refs
 from graphbuild.vocabulary import Vocabulary
 
@@ -57,9 +57,12 @@ def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) 
     author = next((refs[k].name for k in authors if k in refs and refs[k].type == "Person"), None)
     events = find_event_details(document.text, [(m.evidence.start, m.evidence.end, m.entity) for m in mentions
                                                 if refs[m.entity].type == "Event"])
+    titles = doc._.graphbuild_job_titles or {}
+    people = tuple(PersonDetails(alias_of.get(key, key), title) for key, title in sorted(titles.items())
+                   if alias_of.get(key, key) in refs)
     return Extraction(document.id, document.name, document.source, document.title, len(document.text),
                       entities, tuple(mentions), relations, author,
-                      metadata=document.metadata, source_path=source_path(document), events=events)
+                      metadata=document.metadata, source_path=source_path(document), events=events, people=people)
 
 
 SENTENCE_CHARS = 500  # a longer sentence is kept as windows of it: whole, it would be repeated by every mention

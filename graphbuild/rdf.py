@@ -30,7 +30,8 @@ TYPE_CLASS = {"Talk": GB.Talk, "Event": GB.Event, "Company": GB.Company, "Servic
 CLASS_TYPE = {v: k for k, v in TYPE_CLASS.items()}
 KIND = {"svc": "service", "org": "company", "tech": "technology", "evt": "event", "person": "person", "talk": "talk"}
 PREDICATE = {"partOf": GB.partOf, "mentions": GB.mentions, "presentedBy": GB.presentedBy, "uses": GB.uses,
-             "reportsOn": GB.reportsOn, "authoredBy": GB.authoredBy}
+             "reportsOn": GB.reportsOn, "authoredBy": GB.authoredBy,
+             "worksFor": URIRef("https://schema.org/worksFor")}
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # One character of a prefixed name's local part that needs no escape in Turtle and SPARQL
 # (PN_CHARS without "." and ":", which may not end a name or would read as a prefix) that is not
@@ -210,6 +211,8 @@ def _metadata_triples(doc: ox.NamedNode, ex: Extraction) -> list[tuple]:
             out.append((node, _schema("endDate"), ox.Literal(event.end_date, datatype=_DATE)))
         if event.location:
             out.append((node, _schema("location"), _lang(event.location)))
+    for person in ex.people:
+        out.append((_node(entity_iri(person.entity)), _schema("jobTitle"), _lang(person.job_title)))
     return out
 
 

@@ -74,6 +74,14 @@ class EventDetails:
 
 
 @dataclass(frozen=True)
+class PersonDetails:
+    """What a speaker line says of a person beyond their company: their job title."""
+
+    entity: str
+    job_title: str
+
+
+@dataclass(frozen=True)
 class Extraction:
     doc_id: str
     name: str
@@ -88,6 +96,7 @@ class Extraction:
     metadata: Metadata = field(default_factory=Metadata)  # what the post says about itself
     source_path: str = ""  # the post's path relative to the folder given ("a/index.md"); the name's file when empty
     events: tuple[EventDetails, ...] = ()
+    people: tuple[PersonDetails, ...] = ()
 
     def to_json(self, evidence: bool = False) -> dict:
         entities = []
@@ -113,6 +122,8 @@ class Extraction:
             out["mentions"] = [asdict(m) for m in self.mentions]
             if self.events:
                 out["events"] = [asdict(e) for e in self.events]
+            if self.people:
+                out["people"] = [asdict(p) for p in self.people]
         return out
 
     def output_json(self) -> bytes:
@@ -132,4 +143,5 @@ class Extraction:
                       "relations": tuple(Relation(**{**r, "evidence": tuple(Evidence(**e) for e in r["evidence"])})
                                          for r in data["relations"]),
                       "metadata": Metadata.from_dict(data.get("metadata")),
-                      "events": tuple(EventDetails(**e) for e in data.get("events", ()))})
+                      "events": tuple(EventDetails(**e) for e in data.get("events", ())),
+                      "people": tuple(PersonDetails(**p) for p in data.get("people", ()))})

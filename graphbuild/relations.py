@@ -150,6 +150,8 @@ def _object_features(text: str, span: Span, mentions, sentence: tuple[int, int])
 
 if not Doc.has_extension("graphbuild_relations"):
     Doc.set_extension("graphbuild_relations", default=None)
+if not Doc.has_extension("graphbuild_job_titles"):
+    Doc.set_extension("graphbuild_job_titles", default=None)  # person key -> the job title a speaker line gives
 
 
 @Language.factory("graphbuild_relations", assigns=["doc._.graphbuild_relations"], requires=["doc.spans"],
@@ -184,6 +186,7 @@ class RelationExtractor:
 
     def prepare(self, doc: Doc):
         """Everything but `uses`: (mentions, talks, relations found, the writer's companies)."""
+        doc._.graphbuild_job_titles = {}
         mentions = collect_mentions(doc, self.vocabulary)
         talks = talk_refs(doc)
         found: list[FoundRelation] = []
@@ -235,6 +238,8 @@ class RelationExtractor:
             # a speaker written elsewhere (a timetable row before the talk's own section) still gave it
             elsewhere = [(s, r) for line in speaker_lines if not section.start_char <= line.start_char < section.end_char
                          for s, r in _starting_in(mentions, line.start_char, line.end_char)]
+            for line in speaker_lines:
+                found += _affiliations(text, line, _starting_in(mentions, line.start_char, line.end_char))
             for span, ref in inside + elsewhere:
                 on_speaker_line = any(l.start_char <= span.start_char < l.end_char for l in speaker_lines)
                 if ref.type in ("Person", "Company") and on_speaker_line:
@@ -642,3 +647,38 @@ def _intro_end(text: str) -> int:
     """End of the opening paragraph, where writers introduce themselves and their work."""
     lines = split_lines(text)
     return lines[min(2, len(lines) - 1)].end if lines else 0
+
+
+JOB_TITLE = re.compile(r"^[\s,，、/／|｜(（:：]*(?P<title>[^\s,，、/／|｜()（）:：@][^,，、/／|｜()（）:：@\n]{0,40}?)[\s,，、/／|｜)）:：]*$")
+JOB_WORD = re.compile(r"部長|課長|室長|本部長|事業部長|マネージャ|リーダー|エンジニア|アーキテクト|エバンジェリスト|ディレクター|"
+                      r"CEO|CTO|CIO|VP|SVP|SA|SRE|代表|取締役|社長|会長|執行役員|フェロー|"
+                      r"Architect|Engineer|Manager|Director|Evangelist|Advocate|Scientist|Principal|Specialist|Lead|Head")
+
+
+def _affiliations(text: str, line: Span, on_line: list[tuple[Span, EntityRef]]) -> list[FoundRelation]:
+    """On a speaker line, each person works for the company named with them ("株式会社X 部長 Y 氏",
+    "Jane Doe, Principal SA, AWS"); the words between them that name a post are their job title
+    (`doc._.graphbuild_job_titles`)."""
+    people = [(s, r) for s, r in on_line if r.type == "Person"]
+    companies = [(s, r) for s, r in on_line if r.type == "Company"]
+    found = []
+    titles = line.doc._.graphbuild_job_titles
+    for person, who in people:
+        before = [(s, r) for s, r in companies if s.end_char <= person.start_char]
+        after = [(s, r) for s, r in companies if s.start_char >= person.end_char]
+        if before:  # the company nearest before the person: "株式会社X 部長 Y 氏"
+            company, org = before[-1]
+            between = text[company.end_char:person.start_char]
+        elif after:  # English order: "Jane Doe, Principal SA, AWS"
+            company, org = after[0]
+            between = text[person.end_char:company.start_char]
+        else:
+            continue
+        if "\n" in between or len(between) > 45:
+            continue
+        found.append(FoundRelation(who, "worksFor", org, min(person.start_char, company.start_char),
+                                   max(person.end_char, company.end_char), "speaker-line", 0.7))
+        m = JOB_TITLE.match(between.replace("の", " ", 1) if between.lstrip().startswith("の") else between)
+        if m and JOB_WORD.search(m.group("title")):
+            titles.setdefault(who.key, m.group("title").strip())
+    return found

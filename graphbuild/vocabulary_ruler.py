@@ -62,7 +62,7 @@ class VocabularyRuler:
             # "Amazon CodeGuru": a product name wins over the bare vendor name inside it
             # "JAWS-UG コンテナ支部 #27": a numbered event wins over the group or series inside it
             if overlapping and all(r.start <= m[0] and m[1] <= r.end for m in overlapping) and (
-                    (r.type == "Service" and all(m[2] == "Company" for m in overlapping))
+                    (r.type == "Service" and all(m[2] == "Company" and m[1] - m[0] < r.end - r.start for m in overlapping))
                     # "Datadog Japan合同会社": the company wins over the product named inside it
                     or (r.rule == "company-form" and all(m[2] in ("Technology", "Company") for m in overlapping))
                     or (r.rule == "event-number" and all(m[2] in ("Company", "Event") for m in overlapping))):

@@ -1,7 +1,7 @@
 import io
 
 import pytest
-from rdflib import RDF, Literal
+from rdflib import RDF, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, SKOS
 
@@ -122,3 +122,19 @@ def test_two_posts_naming_one_thing_differently_give_one_node_and_similar_names_
     assert len(nodes(GB.Company, "ソニー・ミュージック", "ソニー・インタラクティブエンタテインメント")) == 2
     assert len(nodes(GB.Company, "株式会社ヤマブキ技研", "ヤマブキ技研", "ヤマブキ技研ソリューションズ株式会社")) == 2
     assert len(nodes(GB.Company, "AWS", "AWS Japan")) == 2
+
+
+def test_a_speaker_lines_company_and_job_title_reach_the_graph(nlp):
+    text = ("AWS Summit Tokyo 2019 参加レポート\n\n## コンテナ移行の実践\n"
+            "登壇：株式会社メルカリ 基盤チーム マネージャー 山田 太郎 氏\n\nECS に移行した話でした。\n\n"
+            "## Deep dive into Aurora\nSpeaker: Jane Doe, Principal SA, Amazon Web Services\n\nAurora の話。\n")
+    g = to_rdf([extract(*make_doc(nlp, text))])
+    schema = "https://schema.org/"
+    yamada, jane = entity_iri("person:山田太郎"), entity_iri("person:janedoe")
+    assert (yamada, URIRef(schema + "worksFor"), entity_iri("org:メルカリ")) in g
+    assert (jane, URIRef(schema + "worksFor"), entity_iri("org:amazonwebservices")) in g
+    assert str(g.value(jane, URIRef(schema + "jobTitle"))) == "Principal SA"
+    assert "マネージャー" in str(g.value(yamada, URIRef(schema + "jobTitle")))
+    # the affiliation is a relation like the others: a statement with its evidence on the speaker line
+    statement = next(g.subjects(RDF.object, entity_iri("org:メルカリ")))
+    assert g.value(statement, PROV.wasDerivedFrom) is not None
