@@ -28,6 +28,7 @@ from graphbuild.cache import CachedPost
 from graphbuild.graph_store import (CORPUS_GRAPH, GraphStore, post_graph, service_pair_iri, set_labels,
                                     statement_totals_update)
 from graphbuild.html_map import most_connected
+from graphbuild.map_layout import remember_layouts, remembered_layouts
 from graphbuild.namespace import GB, ID
 from graphbuild.network import add_evidence, refresh_networkx, to_networkx
 from graphbuild.rdf import CLASS_TYPE, PREDICATE, PREFIXES
@@ -60,12 +61,14 @@ class LiveGraph:
         """The live graph saved as `kept()` beside the store folder of `graph` (see `build_state`)."""
         live = cls.__new__(cls)
         live._path, live.graph = graph.path, graph
+        remember_layouts(kept.pop("map layouts", {}))
         live.__dict__.update(kept)
         return live
 
     def kept(self) -> dict:
-        """Everything but the store: what `reopen` needs besides it."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("graph", "_path")}
+        """Everything but the store: what `reopen` needs besides it (and the map's community layouts)."""
+        return {"map layouts": remembered_layouts(),
+                **{k: v for k, v in self.__dict__.items() if k not in ("graph", "_path")}}
 
     def clear(self, graph: GraphStore | None = None) -> None:
         """Forget everything: the next `update` loads every post."""
