@@ -230,3 +230,42 @@ def test_a_busy_server_is_tried_again_with_credentials_from_the_environment_or_n
     publish(trig, flaky.url, full=True, retries=3, backoff=0.01)
     assert {auth for _, _, auth in flaky.requests} == {"Basic Ym9iOnB3"}
     flaky.server.shutdown()
+
+
+def test_an_update_endpoint_that_is_not_there_by_default_means_the_corpus_graph_is_sent_whole(tmp_path):
+    """A Graph Store without SPARQL Update beside it (POST answers 404): the corpus graph's change goes by PUT."""
+    import http.server
+    import threading
+
+    made: list[tuple[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def answer(self, status):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            made.append((self.command, self.path.split("?")[0]))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_PUT(self):
+            self.answer(204)
+
+        def do_POST(self):
+            self.answer(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/store"
+    trig = tmp_path / "graph.trig"
+    trig.write_text(f"<{CORPUS_GRAPH}> {{ <urn:s> <urn:p> 1 . }}\n", encoding="utf-8")
+    publish(trig, url)
+    trig.write_text(f"<{CORPUS_GRAPH}> {{ <urn:s> <urn:p> 2 . }}\n", encoding="utf-8")
+    notes: list[str] = []
+    report = publish(trig, url, retries=0, log=notes.append)
+    assert report.put == [CORPUS_GRAPH] and not report.updated
+    assert made == [("PUT", "/store"), ("POST", "/update"), ("PUT", "/store")]
+    assert any("no SPARQL Update endpoint" in note for note in notes)
+    server.shutdown()
