@@ -112,10 +112,16 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     started = time.perf_counter()
     held = _hold_locks(out, store_dir, wait)
     state = None  # the last build's graph kept in the cache folder, brought up to date like a live graph
+    frozen = False
     try:
         if live is None and store_dir is None and len(files) <= IN_MEMORY_POSTS:
             state = BuildState(cache.directory, out)  # opened under the output lock: one build at a time uses it
             live = state.open(cache.fingerprint)
+            if not gc.get_freeze_count():
+                # The kept graph lives as long as the build: the cycle collector need not scan its millions
+                # of objects again at every collection (2 s of a one-post rebuild of 100 posts)
+                gc.freeze()
+                frozen = True
         _remove_leftovers(out, store_dir)
         gen = new_generation(out)
         staging = gen / "extractions"
@@ -124,6 +130,8 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
             store_building = out / f".graph-store.{os.getpid()}.tmp"  # on disk, so memory stays flat; removed after
         graph = GraphStore(store_building) if live is None else live
     except BaseException:
+        if frozen:
+            gc.unfreeze()
         held.close()
         raise
     changed: dict[str, CachedPost] = {}  # with `live`: the posts that are not in it as they are now
@@ -228,6 +236,8 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
                 mark_store(store_building)
                 replace_store(store_building, Path(store_dir))
             shutil.rmtree(store_building, ignore_errors=True)
+        if frozen:
+            gc.unfreeze()
         held.close()
     report.seconds["total"] = time.perf_counter() - started
     return report

@@ -132,7 +132,7 @@ class BuildState:
         if manifest is not None and manifest.get("pipeline") == pipeline and manifest.get("code") == code_fingerprint(
                 manifest.get("vocabulary")):
             try:
-                kept = pickle.loads((self.folder / _KEPT).read_bytes())
+                kept = _unpickle((self.folder / _KEPT).read_bytes())
                 return LiveGraph.reopen(GraphStore(self.folder / _STORE), kept)
             except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, KeyError):
                 gc.collect()  # the store's files, if it was opened, before its folder goes
@@ -160,3 +160,15 @@ class BuildState:
             return json.loads((self.folder / _MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+
+
+def _unpickle(data: bytes):
+    """`pickle.loads` with the cycle collector off: the state is millions of small objects, and
+    the collections their creation set off took more than half of the load."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if enabled:
+            gc.enable()

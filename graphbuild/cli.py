@@ -265,16 +265,23 @@ def export_graph(graph: Path, fmt: str, out_dir: Path | None) -> None:
 @click.option("--full", is_flag=True, help="Send every graph again, not only those that changed since the last publish.")
 @click.option("--state", "state_path", type=click.Path(path_type=Path), default=None,
               help="File of what was sent to each endpoint.  [default: .graphbuild-publish.json next to GRAPH]")
+@click.option("--update-endpoint", "update_endpoint", default=None, metavar="URL",
+              help="SPARQL Update URL for the corpus graph's change, e.g. http://localhost:7878/update (Oxigraph), "
+                   "http://localhost:3030/ds/update (Fuseki), https://CLUSTER:8182/sparql (Neptune); '' sends it "
+                   "whole.  [default: the one beside --endpoint]")
 @click.option("--retries", default=4, show_default=True, help="Tries again after a failed connection or a 5xx/429 answer.")
-def publish(graph: Path, endpoint: str, full: bool, state_path: Path | None, retries: int) -> None:
-    """PUT each named graph of GRAPH (graph.trig, or the build's output folder) to a triple store, DELETE those gone.
+def publish(graph: Path, endpoint: str, full: bool, state_path: Path | None, update_endpoint: str | None,
+            retries: int) -> None:
+    """PUT each changed post graph of GRAPH (graph.trig, or the build's output folder) to a triple store, DELETE those
+    gone, and send the corpus graph's change as one SPARQL update.
 
     Credentials: GRAPHBUILD_PUBLISH_TOKEN (bearer), or GRAPHBUILD_PUBLISH_USER and GRAPHBUILD_PUBLISH_PASSWORD,
     or the endpoint host's entry in the netrc file."""
     from graphbuild.publish import publish as run_publish
 
     try:
-        report = run_publish(graph, endpoint, full=full, state_path=state_path, retries=retries)
+        report = run_publish(graph, endpoint, full=full, state_path=state_path, update_endpoint=update_endpoint,
+                             retries=retries, log=lambda line: click.echo(f"graphbuild: {printable(line)}", err=True))
     except GraphbuildError as e:
         _fail(e)
     click.echo(report.summary(endpoint))

@@ -4,8 +4,9 @@ layout in which a talk is pulled hard to its event and services to the talks tha
 
 from __future__ import annotations
 
+import hashlib
 import math
-from functools import lru_cache
+from typing import Callable
 
 import networkx as nx
 
@@ -14,6 +15,33 @@ RELATION_PULL = {"partOf": 8.0, "presentedBy": 4.0, "uses": 3.0, "mentions": 1.0
 SPRING_NODES = 400  # a community above this size is laid out by its backbone plus rings (see `_big_layout`)
 BIG_MAP = 1500  # above this many nodes, springs only for each community's best-connected third (speed)
 NODE_SPACING = 70.0  # canvas units per node, roughly: a community of n nodes gets a disc of radius ~ sqrt(n)
+REMEMBERED = 512  # community layouts kept, for maps whose communities rarely change
+_remembered: dict[bytes, tuple] = {}  # a digest of a layout's input -> the layout, the newest last
+
+
+def remembered_layouts() -> dict[bytes, tuple]:
+    """The community layouts computed lately (`--watch` keeps them in memory, the build state on disk)."""
+    return dict(_remembered)
+
+
+def remember_layouts(layouts: dict[bytes, tuple]) -> None:
+    """Take back layouts from `remembered_layouts` (of the same code: the build state checks that)."""
+    _remembered.update(layouts)
+    _forget_oldest()
+
+
+def _remember(make: Callable[..., tuple], *args) -> tuple:
+    """`make(*args)`, computed once for the same input (a pure function of it)."""
+    key = hashlib.sha256(repr((make.__name__, args)).encode()).digest()
+    value = _remembered.pop(key, None)
+    _remembered[key] = value = make(*args) if value is None else value
+    _forget_oldest()
+    return value
+
+
+def _forget_oldest() -> None:
+    while len(_remembered) > REMEMBERED:
+        del _remembered[next(iter(_remembered))]
 
 
 def map_positions(G: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
@@ -76,7 +104,7 @@ def _communities(simple: nx.Graph) -> list[list[str]]:
     isolated = sorted(n for n in simple if simple.degree(n) == 0)
     degree = dict(simple.degree())
     linked = sorted((n for n in simple if degree[n]), key=lambda n: (-degree[n], n))
-    core = simple.subgraph(linked[:BIG_MAP])
+    core = _plain(simple.subgraph(linked[:BIG_MAP]))
     found = nx.community.louvain_communities(core, weight="weight", seed=7, threshold=1e-4) if core else []
     member = {n: i for i, c in enumerate(found) for n in c}
     rest = linked[BIG_MAP:]
@@ -100,6 +128,16 @@ def _communities(simple: nx.Graph) -> list[list[str]]:
     return ordered + ([isolated] if isolated else [])
 
 
+def _plain(view: nx.Graph) -> nx.Graph:
+    """A graph of its own with the nodes and edges of the subgraph view `view`, given in the order the
+    view gives them (Louvain's answer depends on that order, not on the view): Louvain ran nearly
+    twice as fast on it, without the view's filters on every step."""
+    plain = nx.Graph()
+    plain.add_nodes_from(view)
+    plain.add_edges_from(view.edges(data=True))
+    return plain
+
+
 def _community_layout(members: list[str], edges: list[tuple[str, str, float]],
                       spring_nodes: int = SPRING_NODES) -> dict[str, tuple[float, float]]:
     """Positions in the unit disc for one community: springs for up to `spring_nodes` of them."""
@@ -116,9 +154,13 @@ def _community_layout(members: list[str], edges: list[tuple[str, str, float]],
     return {n: ((x - cx) / reach, (y - cy) / reach) for n, (x, y) in pos.items()}
 
 
-@lru_cache(maxsize=64)
 def _spring(nodes: tuple[str, ...], edges: tuple[tuple[str, str, float], ...]) -> tuple:
-    """A weighted spring layout, remembered: `--watch` redraws maps whose communities rarely change."""
+    """A weighted spring layout, remembered: `--watch` and shell rebuilds redraw maps whose communities rarely
+    change."""
+    return _remember(_spring_layout, nodes, edges)
+
+
+def _spring_layout(nodes: tuple[str, ...], edges: tuple[tuple[str, str, float], ...]) -> tuple:
     g = nx.Graph()
     g.add_nodes_from(nodes)
     g.add_weighted_edges_from(edges)
@@ -127,10 +169,14 @@ def _spring(nodes: tuple[str, ...], edges: tuple[tuple[str, str, float], ...]) -
                  nx.spring_layout(g, k=k, weight="weight", seed=7, iterations=35).items())
 
 
-@lru_cache(maxsize=8)
 def _big_layout(nodes: tuple[str, ...], edges: tuple[tuple[str, str, float], ...], spring_nodes: int) -> tuple:
     """A big community in well under a second: springs for its best-connected nodes, then every other
-    node on a small ring around its best-placed neighbour."""
+    node on a small ring around its best-placed neighbour (remembered, as `_spring`)."""
+    return _remember(_big_community_layout, nodes, edges, spring_nodes)
+
+
+def _big_community_layout(nodes: tuple[str, ...], edges: tuple[tuple[str, str, float], ...],
+                          spring_nodes: int) -> tuple:
     g = nx.Graph()
     g.add_nodes_from(nodes)
     g.add_weighted_edges_from(edges)

@@ -15,7 +15,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from graphbuild.build import SAMPLE_CORPUS, build
 from graphbuild.graph_store import CORPUS_GRAPH, post_graph
-from graphbuild.publish import PublishError, publish, read_graphs
+from graphbuild.publish import PublishError, default_update_endpoint, delta_update, publish, read_graphs
 from graphbuild.query import load_store, read_query, run_query
 from tests.test_query import QUERIES
 
@@ -66,28 +66,54 @@ def _server_graphs(url: str) -> dict[str, int]:
     return {b["g"]["value"]: int(b["n"]["value"]) for b in sparql.queryAndConvert()["results"]["bindings"]}
 
 
-def test_publish_loads_every_post_then_sends_only_what_changed_and_answers_like_the_local_file(nlp, server, tmp_path):
+class _Requests:
+    """The HTTP requests publish makes (method, URL path), recorded around urllib's urlopen."""
+
+    def __init__(self, monkeypatch):
+        import urllib.parse
+        import urllib.request
+
+        self.made: list[tuple[str, str]] = []
+        real = urllib.request.urlopen
+
+        def urlopen(request, *args, **kwargs):
+            self.made.append((request.get_method(), urllib.parse.urlsplit(request.full_url).path))
+            return real(request, *args, **kwargs)
+
+        monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+
+    def take(self) -> list[tuple[str, str]]:
+        made, self.made = self.made, []
+        return made
+
+
+def test_publish_loads_every_post_then_sends_only_what_changed_and_answers_like_the_local_file(nlp, server, tmp_path,
+                                                                                            monkeypatch):
     corpus, out = tmp_path / "posts", tmp_path / "out"
     shutil.copytree(SAMPLE_CORPUS, corpus)
     posts = sorted(corpus.iterdir())
     build([corpus], out, nlp=nlp, progress=False)
     store = f"{server}/store"
+    requests = _Requests(monkeypatch)
 
     first = publish(out, store)
     local = read_graphs(out / "graph.trig")
     assert sorted(first.put) == sorted(local) and len(local) == len(posts) + 1 and not first.deleted
+    assert requests.take() == [("PUT", "/store")] * len(local)  # every post's graph and the corpus graph, whole
     assert _server_graphs(server) == {name: data.count(b"\n") for name, data in local.items()}
 
     again = publish(out, store)
-    assert again.put == [] and again.deleted == [] and again.unchanged == len(local)
+    assert again.put == [] and again.deleted == [] and again.unchanged == len(local) and requests.take() == []
 
     posts[0].write_text(posts[0].read_text(encoding="utf-8") + "\n会場は満席でした。\n", encoding="utf-8")
     posts[1].unlink()
     build([corpus], out, nlp=nlp, progress=False)
     second = publish(out, store)
-    # the changed post's graph, and the corpus graph whose totals it changed; the removed post's graph goes
-    assert sorted(second.put) == sorted([post_graph(posts[0].stem).value, CORPUS_GRAPH])
+    # one PUT: the changed post's graph; the corpus graph's new totals as one update; one DELETE: the removed post
+    assert second.put == [post_graph(posts[0].stem).value]
+    assert second.updated == [CORPUS_GRAPH] and second.triples_deleted + second.triples_inserted > 0
     assert second.deleted == [post_graph(posts[1].stem).value]
+    assert sorted(requests.take()) == [("DELETE", "/store"), ("POST", "/update"), ("PUT", "/store")]
     assert _server_graphs(server) == {name: data.count(b"\n") for name, data in read_graphs(out).items()}
 
     local_store = load_store(out / "graph.ttl")
@@ -103,7 +129,48 @@ def test_publish_loads_every_post_then_sends_only_what_changed_and_answers_like_
         assert sorted(set(map(tuple, rows))) == sorted(set(map(tuple, expected.rows))), path.name
 
     full = publish(out, store, full=True)
-    assert len(full.put) == len(posts)  # every graph again: the posts left and the corpus graph
+    assert len(full.put) == len(posts) and not full.updated  # every graph again, whole: the posts left and the corpus
+
+
+def _without_corpus_triples(trig: Path, target: Path, n: int) -> None:
+    """`trig` with the first `n` triples of its corpus graph left out, written to `target`."""
+    import pyoxigraph as ox
+
+    corpus = read_graphs(trig)[CORPUS_GRAPH].decode().splitlines()[:n]
+    quads = [q for q in ox.parse(path=str(trig), format=ox.RdfFormat.TRIG)
+             if q.graph_name.value != CORPUS_GRAPH or f"{q.subject} {q.predicate} {q.object} ." not in corpus]
+    target.write_bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG))
+
+
+def test_without_an_update_endpoint_the_corpus_graph_is_sent_whole(nlp, server, sample_build, tmp_path):
+    _, out = sample_build
+    state, changed = tmp_path / "state.json", tmp_path / "graph.trig"
+    publish(out, f"{server}/store", state_path=state)
+    _without_corpus_triples(out / "graph.trig", changed, 1)
+    report = publish(changed, f"{server}/store", state_path=state, update_endpoint="")
+    assert report.put == [CORPUS_GRAPH] and not report.updated
+    _without_corpus_triples(out / "graph.trig", changed, 2)
+    with pytest.raises(PublishError, match=r"the update of .* HTTP 404 .*no SPARQL Update endpoint"):
+        publish(changed, f"{server}/store", state_path=state, update_endpoint=f"{server}/nowhere", retries=0)
+    report = publish(changed, f"{server}/store", state_path=state)  # the update beside /store: /update
+    assert report.updated == [CORPUS_GRAPH] and (report.triples_deleted, report.triples_inserted) == (1, 0)
+    assert _server_graphs(server)[CORPUS_GRAPH] == read_graphs(changed)[CORPUS_GRAPH].count(b"\n")
+
+
+def test_the_update_endpoint_beside_a_graph_store_url():
+    assert default_update_endpoint("http://127.0.0.1:7878/store") == "http://127.0.0.1:7878/update"
+    assert default_update_endpoint("http://fuseki:3030/ds/data") == "http://fuseki:3030/ds/update"
+    assert default_update_endpoint("https://db.cluster:8182/sparql/gsp/") == "https://db.cluster:8182/sparql"
+    assert default_update_endpoint("http://example.org/graphs") is None
+
+
+def test_a_delta_update_deletes_and_inserts_only_the_changed_triples():
+    old = b'<urn:a> <urn:p> "1" .\n<urn:b> <urn:p> "2" .\n'
+    new = b'<urn:b> <urn:p> "2" .\n<urn:c> <urn:p> "\\u3042" .\n'
+    update = delta_update("urn:g", old, new)
+    assert (update.deleted, update.inserted) == (1, 1)
+    assert update.text == ('DELETE DATA { GRAPH <urn:g> {\n<urn:a> <urn:p> "1" .\n} } ;\n'
+                           'INSERT DATA { GRAPH <urn:g> {\n<urn:c> <urn:p> "\\u3042" .\n} }\n')
 
 
 def test_a_refused_request_is_one_clear_message_and_nothing_is_recorded_as_sent(nlp, server, sample_build, tmp_path):
@@ -163,3 +230,42 @@ def test_a_busy_server_is_tried_again_with_credentials_from_the_environment_or_n
     publish(trig, flaky.url, full=True, retries=3, backoff=0.01)
     assert {auth for _, _, auth in flaky.requests} == {"Basic Ym9iOnB3"}
     flaky.server.shutdown()
+
+
+def test_an_update_endpoint_that_is_not_there_by_default_means_the_corpus_graph_is_sent_whole(tmp_path):
+    """A Graph Store without SPARQL Update beside it (POST answers 404): the corpus graph's change goes by PUT."""
+    import http.server
+    import threading
+
+    made: list[tuple[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def answer(self, status):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            made.append((self.command, self.path.split("?")[0]))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_PUT(self):
+            self.answer(204)
+
+        def do_POST(self):
+            self.answer(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/store"
+    trig = tmp_path / "graph.trig"
+    trig.write_text(f"<{CORPUS_GRAPH}> {{ <urn:s> <urn:p> 1 . }}\n", encoding="utf-8")
+    publish(trig, url)
+    trig.write_text(f"<{CORPUS_GRAPH}> {{ <urn:s> <urn:p> 2 . }}\n", encoding="utf-8")
+    notes: list[str] = []
+    report = publish(trig, url, retries=0, log=notes.append)
+    assert report.put == [CORPUS_GRAPH] and not report.updated
+    assert made == [("PUT", "/store"), ("POST", "/update"), ("PUT", "/store")]
+    assert any("no SPARQL Update endpoint" in note for note in notes)
+    server.shutdown()
