@@ -39,8 +39,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from synthetic_corpus import write_corpus  # noqa: E402
 
 from graphbuild.executors import default_jobs, extract_document, map_in_order  # noqa: E402
-from graphbuild.ingest import document_from_text, find_posts, read_document  # noqa: E402
-from graphbuild.records import Extraction  # noqa: E402
+from graphbuild.ingest.posts import document_from_text, find_posts, read_document  # noqa: E402
+from graphbuild.nlp.records import Extraction  # noqa: E402
 
 QUERIES = sorted((REPO / "ontology" / "queries").glob("*.rq"))
 
@@ -52,8 +52,8 @@ def peak_rss_mb() -> float:
 def throughput(seeds: Path, gold: Path | None) -> None:
     import spacy
 
-    from graphbuild.nlp import load_pipeline, process_one
-    from graphbuild.extract import extract
+    from graphbuild.nlp.pipeline import load_pipeline, process_one
+    from graphbuild.nlp.extract import extract
 
     documents = [read_document(p) for p in find_posts([seeds])]
     texts = [d.text for d in documents]
@@ -95,7 +95,7 @@ def throughput(seeds: Path, gold: Path | None) -> None:
         print(f"| {name} | {seconds:.2f} | {chars / seconds:,.0f} | {bare_s / seconds:.2f} |")
     print(f"\nentity resolution and relation records (extract) for all seeds: {resolution_s:.2f} s\n")
     if gold is not None:
-        from graphbuild.evaluate import evaluate, format_evaluation, load_gold
+        from graphbuild.nlp.evaluate import evaluate, format_evaluation, load_gold
 
         print("Seeds F1 from the one-process run above:\n```")
         print(format_evaluation(evaluate(records, load_gold(gold))))

@@ -29,16 +29,16 @@ from graphbuild.build_lock import build_lock
 from graphbuild.build_state import CACHE_DIR, SAMPLE_CORPUS, BuildState
 from graphbuild.cache import CachedExtractions, CachedPost, ExtractionCache, config_of, pipeline_fingerprint
 from graphbuild.cache_upkeep import DEFAULT_LIMIT_BYTES, prune, record_use
-from graphbuild.display_text import printable
+from graphbuild.util.display_text import printable
 from graphbuild.errors import ExtractionError, GraphbuildError, InputError, OutputError
 from graphbuild.executors import default_jobs, run_extractions
 from graphbuild.graph_store import GraphStore, replace_store
 from graphbuild.html_map import most_connected, write_html
-from graphbuild.ingest import Document, extraction_file_name, list_posts, read_posts
+from graphbuild.ingest.posts import Document, extraction_file_name, list_posts, read_posts
 from graphbuild.live_graph import LiveGraph
 from graphbuild.network import add_evidence, to_networkx
 from graphbuild.output_set import discard, new_generation, publish, sweep
-from graphbuild.records import Extraction
+from graphbuild.nlp.records import Extraction
 from graphbuild.safe_paths import check_folder_target, check_store_target, mark_store, post_files
 
 STAGES = ("read", "nlp", "resolution", "rdf", "html", "turtle")

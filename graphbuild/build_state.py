@@ -26,9 +26,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
-from graphbuild.atomic_files import write_atomic
+from graphbuild.util.atomic_files import write_atomic
 from graphbuild.errors import GraphbuildError
-from graphbuild.ingest import find_posts
+from graphbuild.ingest.posts import find_posts
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SAMPLE_CORPUS = PACKAGE_DIR / "sample"

@@ -27,22 +27,19 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from graphbuild.atomic_files import write_atomic
-from graphbuild.ingest import Document, source_path
-from graphbuild.nlp import PIPELINE_MARK, pipeline_mark
+from graphbuild.util.atomic_files import write_atomic
+from graphbuild.ingest.posts import Document, source_path
+from graphbuild.nlp.pipeline import PIPELINE_MARK, pipeline_mark
 from graphbuild.rdf import post_ntriples
-from graphbuild.records import Extraction
-from graphbuild.vocabulary import DEFAULT_PATH
+from graphbuild.nlp.records import Extraction
+from graphbuild.nlp.vocabulary import DEFAULT_PATH
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# The modules whose output a cache entry holds (the record, its triples, its JSON): a change
-# to any of them makes every entry miss.  The map, the Turtle writer and the CLI are not here.
-EXTRACTION_CODE = ("ingest.py", "html_page.py", "front_matter.py", "blog_exports.py", "post_metadata.py",
-                   "event_details.py", "normalize.py", "nlp.py", "sentence_analysis.py", "vocabulary.py",
-                   "vocabulary_ruler.py", "rules.py", "targeted_ner.py", "talks.py", "entities.py", "relations.py",
-                   "extract.py", "records.py", "rdf.py", "namespace.py", "atomic_files.py", "cache.py", "executors.py",
-                   "display_text.py", "structure.py", "authors.py", "scorer.py",
-                   "models/talk_title.json", "models/uses.json")  # the learned scorers' weights too
+# The code whose output a cache entry holds (the record, its triples, its JSON), as globs under
+# the package: a change to any of it makes every entry miss.  The map, the Turtle writer and the
+# CLI are not here.
+EXTRACTION_CODE = ("ingest/*.py", "nlp/*.py", "nlp/models/*.json",  # the learned scorers' weights too
+                   "rdf.py", "namespace.py", "util/*.py", "cache.py", "executors.py")
 
 
 ENTRY_FORMAT = b"graphbuild-cache-entry 2"
@@ -173,8 +170,9 @@ def config_of(nlp: Language | None, vocabulary_path: str | os.PathLike | None = 
 def _code_and_versions() -> str:
     parts = [f"{name}=={_version(name)}" for name in ("graphbuild", "spacy", "ginza", "ja_ginza", "sudachipy",
                                                         "sudachidict_core")]
-    for name in EXTRACTION_CODE:
-        parts.append(hashlib.sha256((PACKAGE_DIR / name).read_bytes()).hexdigest())
+    for pattern in EXTRACTION_CODE:
+        for path in sorted(PACKAGE_DIR.glob(pattern)):
+            parts.append(hashlib.sha256(path.read_bytes()).hexdigest())
     return "\n".join(parts)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from graphbuild.atomic_files import write_atomic
+from graphbuild.util.atomic_files import write_atomic
 
 USES = ".uses"
 KEEP_BUILDS = 3

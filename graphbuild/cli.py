@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from graphbuild.display_text import printable
+from graphbuild.util.display_text import printable
 from graphbuild.errors import GraphbuildError
 
 
@@ -102,7 +102,7 @@ def _vocabulary_path(vocabulary_file: Path | None) -> str | None:
     """The vocabulary file the pipeline loads: the shipped one, or it with the user's terms added."""
     if vocabulary_file is None:
         return None
-    from graphbuild.user_vocabulary import with_user_vocabulary
+    from graphbuild.nlp.user_vocabulary import with_user_vocabulary
 
     try:
         return with_user_vocabulary(vocabulary_file)
@@ -116,7 +116,7 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, sna
     stop with a message when a watched folder or file is gone."""
     import time
 
-    from graphbuild.nlp import load_pipeline
+    from graphbuild.nlp.pipeline import load_pipeline
 
     from graphbuild.build import SAMPLE_CORPUS
 
@@ -150,10 +150,10 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, sna
               help="A TOML file of your own services, companies and technologies, added to the shipped vocabulary.")
 def extract(file: Path, evidence: bool, vocabulary_file: Path | None) -> None:
     """Print one post's extraction record as JSON (the gold files' shape)."""
-    from graphbuild.extract import extract as run_extract
-    from graphbuild.ingest import read_document
-    from graphbuild.nlp import load_pipeline, process_one
-    from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
+    from graphbuild.nlp.extract import extract as run_extract
+    from graphbuild.ingest.posts import read_document
+    from graphbuild.nlp.pipeline import load_pipeline, process_one
+    from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
 
     vocabulary_path = _vocabulary_path(vocabulary_file)
     try:
@@ -293,9 +293,9 @@ def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Pa
 
     PATHS are corpus folders (each holding texts/ and gold/), or, after a single --gold
     pair, more posts of that corpus.  Every post needs a gold file."""
-    from graphbuild.evaluate import Corpus, evaluate_corpora, format_evaluation
-    from graphbuild.nlp import load_pipeline
-    from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
+    from graphbuild.nlp.evaluate import Corpus, evaluate_corpora, format_evaluation
+    from graphbuild.nlp.pipeline import load_pipeline
+    from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
 
     try:
         corpora = [Corpus(posts.resolve().name or str(posts), gold, (posts,)) for gold, posts in pairs]

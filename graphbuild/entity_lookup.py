@@ -87,7 +87,7 @@ def similar_labels(store: ox.Store, name: str, type_: str | None = None, limit: 
 
 def vocabulary_iris(name: str) -> list[str]:
     """IRIs of the vocabulary terms whose spelling is the whole of `name`."""
-    from graphbuild.vocabulary import Vocabulary
+    from graphbuild.nlp.vocabulary import Vocabulary
 
     vocabulary = Vocabulary.load()
     iris = [str(entity_iri(m.term.id)) for m in vocabulary.find(name) if m.start == 0 and m.end == len(name)]

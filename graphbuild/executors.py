@@ -21,12 +21,12 @@ from typing import Callable, Iterable, Iterator
 from spacy.language import Language
 
 from graphbuild.errors import GraphbuildError
-from graphbuild.extract import extract
-from graphbuild.ingest import Document
-from graphbuild.nlp import load_pipeline, process_one
+from graphbuild.nlp.extract import extract
+from graphbuild.ingest.posts import Document
+from graphbuild.nlp.pipeline import load_pipeline, process_one
 from graphbuild.rdf import post_ntriples
-from graphbuild.records import Extraction
-from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
+from graphbuild.nlp.records import Extraction
+from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
 
 EXECUTORS = ("local", "dask")
 SCHEDULER_TIMEOUT = 5  # seconds to reach a --scheduler before giving up with a message

@@ -15,7 +15,7 @@ from typing import IO
 import pyoxigraph as ox
 from rdflib import Graph
 
-from graphbuild.atomic_files import write_atomic
+from graphbuild.util.atomic_files import write_atomic
 from graphbuild.errors import InputError
 from graphbuild.sorted_turtle import write_store_turtle
 

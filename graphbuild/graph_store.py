@@ -24,7 +24,7 @@ from rdflib.namespace import SKOS
 from graphbuild.sorted_turtle import write_store_trig, write_store_turtle
 from graphbuild.namespace import GB, GRAPH, ID
 from graphbuild.rdf import PREFIXES, new_graph, post_ntriples, readable_local_name
-from graphbuild.records import Extraction
+from graphbuild.nlp.records import Extraction
 
 CORPUS_GRAPH = str(GRAPH["corpus"])  # the named graph of what only the whole corpus knows
 

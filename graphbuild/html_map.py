@@ -20,8 +20,8 @@ from importlib import resources
 
 import networkx as nx
 
-from graphbuild.atomic_files import write_atomic
-from graphbuild.display_text import escape_invisible
+from graphbuild.util.atomic_files import write_atomic
+from graphbuild.util.display_text import escape_invisible
 from graphbuild.entity_profile import RELATION_WORDS, TYPE_PLURAL
 from graphbuild.map_layout import map_positions
 from graphbuild.short_names import short_label

@@ -23,7 +23,7 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import RDF
 
-from graphbuild.atomic_files import atomic_file
+from graphbuild.util.atomic_files import atomic_file
 from graphbuild.cache import CachedPost
 from graphbuild.graph_store import (CORPUS_GRAPH, GraphStore, post_graph, service_pair_iri, service_pairs_update, set_labels,
                                     statement_totals_update)

@@ -23,7 +23,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from graphbuild.atomic_files import write_atomic
+from graphbuild.util.atomic_files import write_atomic
 from graphbuild.errors import GraphbuildError, InputError
 
 STATE_FILE = ".graphbuild-publish.json"  # next to graph.trig: per endpoint, the hash of each graph sent

@@ -20,9 +20,9 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
-from graphbuild.display_text import clean_label
+from graphbuild.util.display_text import clean_label
 from graphbuild.namespace import GB, ID, NIF
-from graphbuild.records import Entity, Evidence, Extraction
+from graphbuild.nlp.records import Entity, Evidence, Extraction
 
 SCHEMA = "https://schema.org/"
 TYPE_CLASS = {"Talk": GB.Talk, "Event": GB.Event, "Company": GB.Company, "Service": GB.Service,

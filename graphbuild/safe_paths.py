@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from graphbuild.errors import InputError
-from graphbuild.ingest import find_posts
+from graphbuild.ingest.posts import find_posts
 
 STORE_MARKER = ".graphbuild-store"
 OUTPUT_FILES = ("graph.ttl", "graph.trig", "graph.html")

@@ -40,7 +40,7 @@ def _cut(text: str, limit: int) -> str:
 @lru_cache(maxsize=1)
 def _vocabulary_spellings() -> dict[str, tuple[str, ...]]:
     """Node IRI -> every spelling the vocabulary file lists for the term."""
-    from graphbuild.vocabulary import DEFAULT_PATH
+    from graphbuild.nlp.vocabulary import DEFAULT_PATH
 
     out = {}
     with open(DEFAULT_PATH, encoding="utf-8") as f:

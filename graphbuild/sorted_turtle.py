@@ -22,7 +22,7 @@ from typing import IO, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from graphbuild.atomic_files import atomic_file
+from graphbuild.util.atomic_files import atomic_file
 
 RUN_BYTES = 64 * 1024 * 1024  # triples sorted in memory at a time (roughly); more go through run files
 Row = tuple[int, str, str, str]  # (0 for a blank node subject, 1 for an IRI; subject; predicate IRI; object in Turtle)

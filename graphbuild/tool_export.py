@@ -14,7 +14,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from graphbuild.atomic_files import write_atomic
+from graphbuild.util.atomic_files import write_atomic
 
 FORMATS = ("csv", "graphml", "neo4j")
 NODE_COLUMNS = ["id", "type", "label", "other_labels", "candidate", "degree"]

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from graphbuild.build import SAMPLE_CORPUS, build
 from graphbuild.errors import InputError
 from graphbuild.export import read_turtle, serialize
-from graphbuild.extract import extract
-from graphbuild.ingest import document_from_text
-from graphbuild.nlp import process_one
+from graphbuild.nlp.extract import extract
+from graphbuild.ingest.posts import document_from_text
+from graphbuild.nlp.pipeline import process_one
 from graphbuild.rdf import to_rdf
 from graphbuild.validate import validate_graph
 from tests.hostile_corpus import expected_skips, write_hostile_corpus

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from graphbuild.build import SAMPLE_CORPUS
 from graphbuild.cli import main
-from graphbuild.display_text import clean_label, printable
+from graphbuild.util.display_text import clean_label, printable
 
 
 def one_line_error(result, *words: str) -> str:
@@ -106,7 +106,7 @@ def test_labels_lose_direction_and_zero_width_controls_evidence_keeps_them_escap
     from graphbuild.graph_store import GraphStore
     from graphbuild.html_map import write_html
     from graphbuild.network import add_evidence, to_networkx
-    from graphbuild.records import Entity, Evidence, Extraction, Mention
+    from graphbuild.nlp.records import Entity, Evidence, Extraction, Mention
 
     name = "Amazon\u202e3S\u200b"
     sentence = f"今日は {name} の話"
@@ -166,7 +166,7 @@ def _die_on_marked_post(document, marker):
 
 def test_a_dead_worker_fails_only_its_post_and_the_others_go_on():
     from graphbuild.executors import run_in_processes
-    from graphbuild.ingest import document_from_text
+    from graphbuild.ingest.posts import document_from_text
 
     documents = [document_from_text(f"post {n}" + (" KILL" if n == 3 else ""), name=f"p{n}") for n in range(8)]
     results = list(run_in_processes(documents, 2, _die_on_marked_post, "KILL"))

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from graphbuild.atomic_files import write_atomic
+from graphbuild.util.atomic_files import write_atomic
 from graphbuild.export import serialize, write_turtle
 from graphbuild.rdf import to_rdf
 from tests.test_rdf import record

@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from graphbuild.cli import main
-from graphbuild.evaluate import evaluate, load_gold
-from graphbuild.extract import extract
-from graphbuild.ingest import document_from_text
-from graphbuild.nlp import process_one
+from graphbuild.nlp.evaluate import evaluate, load_gold
+from graphbuild.nlp.extract import extract
+from graphbuild.ingest.posts import document_from_text
+from graphbuild.nlp.pipeline import process_one
 
 pytestmark = [pytest.mark.model, pytest.mark.seeds]
 

@@ -1,7 +1,7 @@
 import spacy
 
-from graphbuild.structure import split_lines
-from graphbuild.talks import SPEAKERS_KEY, TALKS_KEY, talk_title
+from graphbuild.nlp.structure import split_lines
+from graphbuild.nlp.talks import SPEAKERS_KEY, TALKS_KEY, talk_title
 
 
 def talk_titles(text):

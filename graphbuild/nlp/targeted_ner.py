@@ -17,8 +17,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from graphbuild.normalize import sentence_bounds
-from graphbuild.sentence_analysis import MAX_CHARS, SentenceAnalyser
+from graphbuild.nlp.normalize import sentence_bounds
+from graphbuild.nlp.sentence_analysis import MAX_CHARS, SentenceAnalyser
 
 DEFAULT_CONFIG = {
     "labels": ["Person", "Conference"],

@@ -16,8 +16,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from graphbuild.rules import COMPANY_FORM, RuleMatch, find_rule_matches
-from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
+from graphbuild.nlp.rules import COMPANY_FORM, RuleMatch, find_rule_matches
+from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
 
 MENTIONS_KEY = "graphbuild_mentions"
 RULE_PREFIX = "rule:"

@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Iterable
 
-from graphbuild.records import EventDetails
+from graphbuild.nlp.records import EventDetails
 
 _SEP = r"\s*[〜~～\-–—・]\s*"
 _FULL = r"(?P<y>\d{4})\s*[年/.\-]\s*(?P<m>\d{1,2})\s*[月/.\-]\s*(?P<d>\d{1,2})\s*日?"

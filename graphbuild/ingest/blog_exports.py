@@ -18,8 +18,8 @@ import lxml.html
 from lxml import etree
 
 from graphbuild.errors import InputError
-from graphbuild.html_page import article_markdown
-from graphbuild.post_metadata import Metadata, clean_names, clean_tags, iso_date
+from graphbuild.ingest.html_page import article_markdown
+from graphbuild.ingest.post_metadata import Metadata, clean_names, clean_tags, iso_date
 
 _WP = "http://wordpress.org/export/"
 _NS = {"content": "http://purl.org/rss/1.0/modules/content/", "dc": "http://purl.org/dc/elements/1.1/"}

@@ -18,11 +18,11 @@ from typing import Iterable, Iterator
 
 from charset_normalizer import from_bytes
 
-from graphbuild.blog_exports import export_kind, read_export
+from graphbuild.ingest.blog_exports import export_kind, read_export
 from graphbuild.errors import InputError
-from graphbuild.front_matter import split_front_matter
-from graphbuild.html_page import read_html
-from graphbuild.post_metadata import Metadata
+from graphbuild.ingest.front_matter import split_front_matter
+from graphbuild.ingest.html_page import read_html
+from graphbuild.ingest.post_metadata import Metadata
 
 POST_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".xml", ".atom", ".rss")
 EXPORT_SUFFIXES = (".xml", ".atom", ".rss")

@@ -21,7 +21,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import use_config
 
-from graphbuild.post_metadata import Metadata, clean_names, clean_tags, iso_date, listify
+from graphbuild.ingest.post_metadata import Metadata, clean_names, clean_tags, iso_date, listify
 
 _ARTICLE_TYPES = {"BlogPosting", "Article", "NewsArticle", "TechArticle", "Report", "SocialMediaPosting"}
 # separators between a page title and the blog or author name in <title>

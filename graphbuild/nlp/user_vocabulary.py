@@ -22,9 +22,9 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from graphbuild.entities import KEY_PREFIX, slug
+from graphbuild.nlp.entities import KEY_PREFIX, slug
 from graphbuild.errors import InputError
-from graphbuild.vocabulary import DEFAULT_PATH
+from graphbuild.nlp.vocabulary import DEFAULT_PATH
 
 TABLES = {"services": "Service", "companies": "Company", "technologies": "Technology", "events": "Event"}
 

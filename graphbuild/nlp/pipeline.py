@@ -16,14 +16,14 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import graphbuild.relations  # noqa: F401  (registers the factories when no entry point is installed)
-import graphbuild.structure  # noqa: F401
-import graphbuild.targeted_ner  # noqa: F401
-import graphbuild.talks  # noqa: F401
-import graphbuild.vocabulary_ruler  # noqa: F401
+import graphbuild.nlp.relations  # noqa: F401  (registers the factories when no entry point is installed)
+import graphbuild.nlp.structure  # noqa: F401
+import graphbuild.nlp.targeted_ner  # noqa: F401
+import graphbuild.nlp.talks  # noqa: F401
+import graphbuild.nlp.vocabulary_ruler  # noqa: F401
 from graphbuild.errors import ExtractionError
-from graphbuild.ingest import Document, split_for_sudachi
-from graphbuild.vocabulary import DEFAULT_PATH
+from graphbuild.ingest.posts import Document, split_for_sudachi
+from graphbuild.nlp.vocabulary import DEFAULT_PATH
 
 PIPELINE_MARK = "graphbuild_pipeline"
 DOCUMENT_STAGES = ("graphbuild_targeted_ner", "graphbuild_structure", "graphbuild_talks", "graphbuild_relations")

@@ -1,4 +1,4 @@
-"""The term vocabulary (ontology/vocabulary.jsonl) and a matcher that finds its spellings in text.
+"""The term vocabulary (data/vocabulary.jsonl) and a matcher that finds its spellings in text.
 
 Matching works on folded text (see `normalize.fold`), so width, case, spaces, hyphens and
 middle dots do not matter; labels listed as `exact` must match in their written case,
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from graphbuild.normalize import fold, fold_with_offsets
+from graphbuild.nlp.normalize import fold, fold_with_offsets
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "ontology" / "vocabulary.jsonl"
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "vocabulary.jsonl"
 FUZZY_MIN_LENGTH = 7  # shorter names have too many ordinary words one edit away
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?![A-Za-z0-9])")
 CONTEXT_WINDOW = 40  # characters after a term within which its context labels count

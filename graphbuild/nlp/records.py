@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 
-from graphbuild.post_metadata import Metadata
+from graphbuild.ingest.post_metadata import Metadata
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from bisect import bisect_right
 
 from spacy.tokens import Doc
 
-from graphbuild.entities import EntityRef, collect_mentions, make_ref
-from graphbuild.event_details import find_event_details
-from graphbuild.ingest import Document, source_path
-from graphbuild.normalize import sentence_bounds
-from graphbuild.records import Entity, Evidence, Extraction, Mention, Relation
-from graphbuild.relations import FoundRelation, talk_refs
-from graphbuild.vocabulary import Vocabulary
+from graphbuild.nlp.entities import EntityRef, collect_mentions, make_ref
+from graphbuild.nlp.event_details import find_event_details
+from graphbuild.ingest.posts import Document, source_path
+from graphbuild.nlp.normalize import sentence_bounds
+from graphbuild.nlp.records import Entity, Evidence, Extraction, Mention, Relation
+from graphbuild.nlp.relations import FoundRelation, talk_refs
+from graphbuild.nlp.vocabulary import Vocabulary
 
 
 def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) -> Extraction:

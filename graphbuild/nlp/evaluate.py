@@ -22,8 +22,8 @@ from pathlib import Path
 import networkx as nx
 
 from graphbuild.errors import GoldError
-from graphbuild.normalize import fold_label
-from graphbuild.records import Extraction
+from graphbuild.nlp.normalize import fold_label
+from graphbuild.nlp.records import Extraction
 
 ENTITY_TYPES = ("Service", "Company", "Event", "Talk", "Person", "Technology")
 RELATION_TYPES = ("partOf", "reportsOn", "mentions", "presentedBy", "uses", "authoredBy")
@@ -231,9 +231,9 @@ def extract_corpus(nlp, corpus: Corpus, vocabulary=None, progress: bool = True) 
     """Run the pipeline over a corpus's posts (the corpus's gold is not read here)."""
     from tqdm import tqdm
 
-    from graphbuild.extract import extract
-    from graphbuild.ingest import list_posts, read_posts
-    from graphbuild.nlp import process_one
+    from graphbuild.nlp.extract import extract
+    from graphbuild.ingest.posts import list_posts, read_posts
+    from graphbuild.nlp.pipeline import process_one
 
     records = []
     posts = list_posts(corpus.paths)

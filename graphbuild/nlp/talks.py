@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from graphbuild.entities import NER_TYPES
-from graphbuild.normalize import fold
-from graphbuild.scorer import LinearScorer
-from graphbuild.structure import CODE, HEADING, ITEM, LINE, QUOTE, ROW, RULE, Block
+from graphbuild.nlp.entities import NER_TYPES
+from graphbuild.nlp.normalize import fold
+from graphbuild.nlp.scorer import LinearScorer
+from graphbuild.nlp.structure import CODE, HEADING, ITEM, LINE, QUOTE, ROW, RULE, Block
 
 TALKS_KEY = "graphbuild_talks"
 SECTIONS_KEY = "graphbuild_talk_sections"
@@ -606,7 +606,7 @@ def _sibling_features(found: list[Candidate]) -> None:
 def _blocks_of(doc: Doc, text: str) -> list[Block]:
     blocks = doc._.graphbuild_blocks
     if blocks is None:  # the structure stage is not in this pipeline
-        from graphbuild.structure import read_blocks
+        from graphbuild.nlp.structure import read_blocks
         blocks = doc._.graphbuild_blocks = read_blocks(text, doc._.graphbuild_format)
     return blocks
 

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from graphbuild.authors import find_authors
-from graphbuild.entities import EntityRef, collect_mentions, make_ref, slug
-from graphbuild.normalize import fold, sentence_bounds
-from graphbuild.scorer import LinearScorer
-from graphbuild.sentence_analysis import SentenceAnalyser, window
-from graphbuild.structure import split_lines
-from graphbuild.talks import SECTIONS_KEY, SPEAKERS_KEY, TALKS_KEY, talk_title
-from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
+from graphbuild.nlp.authors import find_authors
+from graphbuild.nlp.entities import EntityRef, collect_mentions, make_ref, slug
+from graphbuild.nlp.normalize import fold, sentence_bounds
+from graphbuild.nlp.scorer import LinearScorer
+from graphbuild.nlp.sentence_analysis import SentenceAnalyser, window
+from graphbuild.nlp.structure import split_lines
+from graphbuild.nlp.talks import SECTIONS_KEY, SPEAKERS_KEY, TALKS_KEY, talk_title
+from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
 
 USE_CUES = ("導入", "採用", "利用", "使用", "使っ", "使い", "使う", "使え", "活用", "移行", "載せ替え", "乗り換え",
             "構築", "運用", "基盤", "ベース", "構成", "入れ", "組み合わせ", "選定", "選択", "事例", "本番")

@@ -20,7 +20,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from graphbuild.errors import InputError
-from graphbuild.post_metadata import Metadata, clean_names, clean_tags, iso_date, listify
+from graphbuild.ingest.post_metadata import Metadata, clean_names, clean_tags, iso_date, listify
 
 _YAML = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TOML = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
-from graphbuild.normalize import fold
-from graphbuild.rules import COMPANY_FORM
-from graphbuild.vocabulary import Vocabulary
-from graphbuild.vocabulary_ruler import FUZZY_PREFIX, RULE_PREFIX
+from graphbuild.nlp.normalize import fold
+from graphbuild.nlp.rules import COMPANY_FORM
+from graphbuild.nlp.vocabulary import Vocabulary
+from graphbuild.nlp.vocabulary_ruler import FUZZY_PREFIX, RULE_PREFIX
 
 KEY_PREFIX = {"Service": "svc", "Company": "org", "Technology": "tech", "Event": "evt", "Person": "person", "Talk": "talk"}
 # GiNZA's Extended Named Entity labels mapped to graphbuild types; anything else is ignored.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graphbuild.normalize import fold
+from graphbuild.nlp.normalize import fold
 
 INTRO_BLOCKS = 15  # how far down a post writers introduce themselves
 BYLINE_LABEL = re.compile(r"(?:投稿者|著者|執筆者?|筆者|文|Author|Written by|書いた人|この記事を書いた人|ライター)\s*[:：]\s*")
