@@ -5,7 +5,7 @@
    same run.
 2. A full build of a synthetic corpus (`graphbuild build`, as a user runs it), seconds per
    stage; then a rebuild after one post changed, and one after none did.
-3. SPARQL latency of every saved query (`ontology/queries/*.rq`) on graphs of about 10k,
+3. SPARQL latency of every saved query (`graphbuild/query/queries/*.rq`) on graphs of about 10k,
    100k and 1M triples: pyoxigraph (p50 of several runs) and rdflib (one run, with a
    time limit).
 4. Optionally (`--scale-posts 10000`), a build of that many synthetic posts with its peak RSS.
@@ -38,11 +38,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from synthetic_corpus import write_corpus  # noqa: E402
 
-from graphbuild.executors import default_jobs, extract_document, map_in_order  # noqa: E402
+from graphbuild.build.executors import default_jobs, extract_document, map_in_order  # noqa: E402
 from graphbuild.ingest.posts import document_from_text, find_posts, read_document  # noqa: E402
 from graphbuild.nlp.records import Extraction  # noqa: E402
 
-QUERIES = sorted((REPO / "ontology" / "queries").glob("*.rq"))
+QUERIES = sorted((REPO / "graphbuild" / "query" / "queries").glob("*.rq"))
 
 
 def peak_rss_mb() -> float:
@@ -223,7 +223,7 @@ def renamed(ex: Extraction, copy: int) -> Extraction:
 
 
 def sparql(extractions: list[Extraction], sizes: list[int], rdflib_timeout: float, work: Path) -> None:
-    from graphbuild.graph_store import GraphStore
+    from graphbuild.graph.store import GraphStore
 
     print("## 3. SPARQL latency of the saved queries (ms)\n")
     header = "| query | " + " | ".join(f"pyoxigraph p50 @{s:,} | rdflib @{s:,}" for s in sizes) + " |"

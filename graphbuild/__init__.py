@@ -1,8 +1,11 @@
 """graphbuild: a knowledge graph of talks, companies and AWS services from Japanese posts.
 
-The flow, one module a step::
+The flow, one subpackage a step (each imports only those before it; `tests/test_layers.py`)::
 
-    ingest -> nlp -> extract -> rdf -> export / query
+    posts -> ingest/ -> nlp/ -> graph/ -> query/ -> outputs/      build/ runs the steps, cli.py parses arguments
+             Document   Doc, records   RDF      SPARQL   map, exports
+
+`errors` and `util/` are shared by every step.
 
 Importing the package loads no model and touches no network.
 """
@@ -15,7 +18,7 @@ __all__ = ["GraphbuildError", "InputError", "ExtractionError", "QueryError", "op
 
 def open_graph(path):
     """A built graph (Turtle file or `--store` folder) opened for notebooks: `.query_df(sparql)`,
-    `.networkx()`, `.map()`; see `graphbuild.notebook.OpenGraph`."""
-    from graphbuild.notebook import open_graph as _open  # imported here: importing graphbuild stays light
+    `.networkx()`, `.map()`; see `graphbuild.outputs.notebook.OpenGraph`."""
+    from graphbuild.outputs.notebook import open_graph as _open  # imported here: importing graphbuild stays light
 
     return _open(path)

@@ -58,15 +58,15 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
     the last build's graph is kept there too: only the changed posts are taken out and put back."""
     vocabulary_path = _vocabulary_path(vocabulary_file)
     if not watch and store_dir is None and vocabulary_path is None:
-        from graphbuild.build_state import up_to_date
+        from graphbuild.build.state import up_to_date
 
         last = up_to_date(paths, out_dir, cache_dir, strict=strict)
         if last is not None:  # nothing to do: the model is not loaded, the outputs stay as they are
             click.echo(f"{last['posts']} posts unchanged since the last build, {len(last['skipped'])} skipped, "
                        f"{last['triples']} triples -> {out_dir}")
             return
-    from graphbuild.build import build as run_build
-    from graphbuild.safe_paths import snapshot_posts
+    from graphbuild.build.job import build as run_build
+    from graphbuild.build.safe_paths import snapshot_posts
 
     if scheduler is not None and executor != "dask":
         _fail(f"--scheduler {scheduler} needs --executor dask (the local executor has no scheduler)")
@@ -74,7 +74,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
                    store_dir=store_dir, follow_links=follow_links, wait=not no_wait, cache_limit=cache_limit_mb << 20,
                    vocabulary_path=vocabulary_path)
     if watch and store_dir is None:
-        from graphbuild.live_graph import LiveGraph
+        from graphbuild.build.live_graph import LiveGraph
 
         options["live"] = LiveGraph()  # kept between rebuilds, which then redo only the changed posts' part
     try:
@@ -118,7 +118,7 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, sna
 
     from graphbuild.nlp.pipeline import load_pipeline
 
-    from graphbuild.build import SAMPLE_CORPUS
+    from graphbuild.build.job import SAMPLE_CORPUS
 
     watched = list(paths) or [SAMPLE_CORPUS]
     nlp = load_pipeline(vocabulary_path=vocabulary_path)
@@ -182,8 +182,8 @@ def query(graph: Path | None, query: str | None, params: tuple[str, ...], fmt: s
 
     QUERY is SPARQL text, a .rq file or the name of a saved query (see --saved).  The graph's
     prefixes (gb:, skos:, svc:, ...) are predefined.  Ctrl-C stops a running query."""
-    from graphbuild.query import format_result, prefixes_text
-    from graphbuild.query_process import run_query_file
+    from graphbuild.query.sparql import format_result, prefixes_text
+    from graphbuild.query.process import run_query_file
 
     if show_prefixes:
         return click.echo(prefixes_text())
@@ -209,7 +209,7 @@ def query(graph: Path | None, query: str | None, params: tuple[str, ...], fmt: s
 
 
 def _saved_queries_text() -> str:
-    from graphbuild.saved_queries import saved_queries
+    from graphbuild.query.saved import saved_queries
 
     lines = []
     for q in saved_queries().values():
@@ -226,9 +226,9 @@ def _saved_queries_text() -> str:
 def show(name: str, graph: Path, type_: str | None) -> None:
     """Everything GRAPH says about the entity called NAME (any spelling, or its IRI): its type,
     spellings, talks, companies, services and events, with the sentences and posts behind them."""
-    from graphbuild.entity_lookup import resolve_entity
-    from graphbuild.entity_profile import entity_profile
-    from graphbuild.query import load_store
+    from graphbuild.query.entity_lookup import resolve_entity
+    from graphbuild.query.entity_profile import entity_profile
+    from graphbuild.query.sparql import load_store
 
     try:
         store = load_store(graph)
@@ -245,9 +245,9 @@ def show(name: str, graph: Path, type_: str | None) -> None:
               help="Folder for the files.  [default: export-FORMAT next to GRAPH]")
 def export_graph(graph: Path, fmt: str, out_dir: Path | None) -> None:
     """Write GRAPH (a Turtle file or a --store folder) for tools that do not read RDF: its entities and relations."""
-    from graphbuild.network import to_networkx
-    from graphbuild.query import load_store
-    from graphbuild.tool_export import write_export
+    from graphbuild.graph.network import to_networkx
+    from graphbuild.query.sparql import load_store
+    from graphbuild.outputs.tool_export import write_export
 
     try:
         G = to_networkx(load_store(graph), evidence=False)
@@ -271,7 +271,7 @@ def publish(graph: Path, endpoint: str, full: bool, state_path: Path | None, ret
 
     Credentials: GRAPHBUILD_PUBLISH_TOKEN (bearer), or GRAPHBUILD_PUBLISH_USER and GRAPHBUILD_PUBLISH_PASSWORD,
     or the endpoint host's entry in the netrc file."""
-    from graphbuild.publish import publish as run_publish
+    from graphbuild.outputs.publish import publish as run_publish
 
     try:
         report = run_publish(graph, endpoint, full=full, state_path=state_path, retries=retries)
@@ -319,8 +319,8 @@ def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Pa
 @click.argument("graph", type=click.Path(path_type=Path))
 def validate(graph: Path) -> None:
     """Check GRAPH (a Turtle file or a --store folder) against the SHACL shapes; exit 1 when it does not conform."""
-    from graphbuild.export import read_graph
-    from graphbuild.validate import validate_graph
+    from graphbuild.outputs.export import read_graph
+    from graphbuild.graph.validate import validate_graph
 
     try:
         g = read_graph(graph)
@@ -343,8 +343,8 @@ if __name__ == "__main__":
 def stats(graph: Path, top: int) -> None:
     """Counts per type and relation in GRAPH (a Turtle file or a --store folder), and the top entities
     of each type by the number of posts that name them."""
-    from graphbuild.query import load_store
-    from graphbuild.stats import graph_stats
+    from graphbuild.query.sparql import load_store
+    from graphbuild.query.stats import graph_stats
 
     try:
         store = load_store(graph)
@@ -372,8 +372,8 @@ def stats(graph: Path, top: int) -> None:
 def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_mb: int, allow_service: bool,
           workers: int, allowed_hosts: tuple[str, ...], cors: str | None) -> None:
     """Serve GRAPH (a Turtle file or a --store folder) as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
-    from graphbuild.query import load_store
-    from graphbuild.serve import make_server
+    from graphbuild.query.sparql import load_store
+    from graphbuild.query.serve import make_server
 
     if not 0 <= port <= 65535:
         _fail(f"--port {port}: a port is a number from 0 to 65535 (0 picks a free one)")

@@ -1,8 +1,8 @@
-"""Regenerate ontology/vocabulary.jsonl and ontology/aws-services.ttl.
+"""Regenerate graphbuild/nlp/data/vocabulary.jsonl and graphbuild/graph/ontology/aws-services.ttl.
 
 Sources: botocore's service models (every AWS service with an API: full name,
 abbreviation, service id, client name) and the curated TOML files in
-ontology/curated/ (products without an API, Japanese spellings, abbreviations,
+graphbuild/nlp/data/curated/ (products without an API, Japanese spellings, abbreviations,
 companies, technologies, events).  Run after upgrading botocore or editing a
 curated file:
 
@@ -22,12 +22,12 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
 ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY = ROOT / "ontology"
+ONTOLOGY = ROOT / "graphbuild" / "graph" / "ontology"
 VOCABULARY = ROOT / "graphbuild" / "nlp" / "data"  # vocabulary.jsonl and the curated/ files it is made from
 sys.path.insert(0, str(ROOT))
 from graphbuild.nlp.normalize import fold  # noqa: E402
 from graphbuild.nlp.entities import slug  # noqa: E402
-from graphbuild.namespace import GB, ID  # noqa: E402
+from graphbuild.graph.namespace import GB, ID  # noqa: E402
 
 PREFIX = re.compile(r"^(Amazon|AWS)\s+")
 VERSION = re.compile(r"\s*(V\d+|v\d+)$")
@@ -250,7 +250,7 @@ def main() -> None:
         for e in entries:
             f.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
     write_skos([e for e in entries if e["type"] == "Service"], ONTOLOGY / "aws-services.ttl")
-    print(f"{len(entries)} entries ({len(services)} services) -> ontology/vocabulary.jsonl, ontology/aws-services.ttl")
+    print(f"{len(entries)} entries ({len(services)} services) -> graphbuild/nlp/data/vocabulary.jsonl, graphbuild/graph/ontology/aws-services.ttl")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def shared_seeds() -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def seeds_build(nlp, shared_seeds, tmp_path_factory):
     """The seeds built once: (report, out_dir)."""
-    from graphbuild.build import build
+    from graphbuild.build.job import build
 
     out = tmp_path_factory.mktemp("seeds-out")
     return build([shared_seeds[0]], out, nlp=nlp, progress=False), out
@@ -49,7 +49,7 @@ def seeds_build(nlp, shared_seeds, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sample_build(nlp, tmp_path_factory):
-    from graphbuild.build import build
+    from graphbuild.build.job import build
 
     out = tmp_path_factory.mktemp("sample-out")
     return build(None, out, nlp=nlp, progress=False), out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from graphbuild.cache import ExtractionCache, pipeline_fingerprint
+from graphbuild.build.cache import ExtractionCache, pipeline_fingerprint
 from graphbuild.ingest.posts import document_from_text
 from graphbuild.nlp.vocabulary import DEFAULT_PATH
 from tests.test_rdf import record
@@ -54,9 +54,9 @@ def test_every_module_that_makes_a_cached_entry_is_in_the_fingerprint():
     import sys
     from fnmatch import fnmatch
 
-    from graphbuild.cache import EXTRACTION_CODE, PACKAGE_DIR
+    from graphbuild.build.cache import EXTRACTION_CODE, PACKAGE_DIR
 
-    listing = ("import sys, graphbuild.executors; print('\\n'.join(m.__file__ for n, m in sys.modules.items() "
+    listing = ("import sys, graphbuild.build.executors; print('\\n'.join(m.__file__ for n, m in sys.modules.items() "
                "if n.startswith('graphbuild.') and getattr(m, '__file__', None)))")  # what a worker runs
     files = subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, check=True).stdout.split()
     used = {Path(f).resolve().relative_to(PACKAGE_DIR).as_posix() for f in files}

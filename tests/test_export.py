@@ -3,8 +3,8 @@ import os
 import pytest
 
 from graphbuild.util.atomic_files import write_atomic
-from graphbuild.export import serialize, write_turtle
-from graphbuild.rdf import to_rdf
+from graphbuild.outputs.export import serialize, write_turtle
+from graphbuild.graph.rdf import to_rdf
 from tests.test_rdf import record
 
 

@@ -27,7 +27,7 @@ def installed(tmp_path_factory):
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)
-    for folder in ("graphbuild", "ontology"):
+    for folder in ("graphbuild",):
         shutil.copytree(REPO / folder, source / folder, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", "curated"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(source)],

@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from graphbuild.namespace import GB, NIF
+from graphbuild.graph.namespace import GB, NIF
 
-ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "graphbuild.ttl"
+ONTOLOGY = Path(__file__).resolve().parent.parent / "graphbuild" / "graph" / "ontology" / "graphbuild.ttl"
 
 
 def test_every_term_is_declared_in_the_ontology():

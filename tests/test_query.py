@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 
 from graphbuild.errors import QueryError
-from graphbuild.export import write_turtle
-from graphbuild.query import format_result, load_store, read_query, run_query
-from graphbuild.rdf import to_rdf
+from graphbuild.outputs.export import write_turtle
+from graphbuild.query.sparql import format_result, load_store, read_query, run_query
+from graphbuild.graph.rdf import to_rdf
 from tests.conftest import REPO
 from tests.test_rdf import record
 
@@ -35,7 +35,7 @@ def test_bad_query_is_a_query_error(store):
         run_query(store, "SELECT WHERE {")
 
 
-QUERIES = REPO / "ontology" / "queries"
+QUERIES = REPO / "graphbuild" / "query" / "queries"
 
 
 def saved(sample_build, name, **params):

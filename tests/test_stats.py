@@ -1,10 +1,10 @@
 import pytest
 from click.testing import CliRunner
 
-from graphbuild.build import build
+from graphbuild.build.job import build
 from graphbuild.cli import main
-from graphbuild.query import load_store
-from graphbuild.stats import graph_stats
+from graphbuild.query.sparql import load_store
+from graphbuild.query.stats import graph_stats
 
 pytestmark = pytest.mark.model
 

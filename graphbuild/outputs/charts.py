@@ -7,8 +7,8 @@ from functools import lru_cache
 
 import networkx as nx
 
-from graphbuild.map_layout import community_positions
-from graphbuild.short_names import short_label
+from graphbuild.outputs.map_layout import community_positions
+from graphbuild.outputs.short_names import short_label
 
 TYPE_COLOUR = {"Service": "#59a14f", "Company": "#4e79a7", "Technology": "#76b7b2", "Event": "#e15759"}
 
@@ -79,7 +79,7 @@ def services_per_year_chart(graph, top: int = 8):
 def communities_chart(graph, min_size: int = 2, labels_per_community: int = 3):
     """The services discussed together (one talk or post names both), coloured by Louvain community,
     each community apart; the best-connected services of each are named."""
-    from graphbuild.analysis import service_comention_graph
+    from graphbuild.query.analysis import service_comention_graph
 
     plt = _pyplot()
     H = service_comention_graph(graph.networkx())

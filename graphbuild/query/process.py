@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graphbuild.errors import GraphbuildError, QueryError
-from graphbuild.query import QueryResult
+from graphbuild.query.sparql import QueryResult
 
 
 def run_query_file(graph: str | Path, query: str, params: dict[str, str] | None = None,
@@ -48,7 +48,7 @@ def run_query_file(graph: str | Path, query: str, params: dict[str, str] | None 
 def _answer(sender, graph: str, query: str, params: dict[str, str]) -> None:
     """The child: load, resolve, run, send back the result or the graphbuild error."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; no traceback from here
-    from graphbuild.query import load_store, read_query, run_query
+    from graphbuild.query.sparql import load_store, read_query, run_query
 
     try:
         result = run_query(load_store(graph), read_query(query), params)

@@ -30,16 +30,16 @@ from spacy.language import Language
 from graphbuild.util.atomic_files import write_atomic
 from graphbuild.ingest.posts import Document, source_path
 from graphbuild.nlp.pipeline import PIPELINE_MARK, pipeline_mark
-from graphbuild.rdf import post_ntriples
+from graphbuild.graph.rdf import post_ntriples
 from graphbuild.nlp.records import Extraction
 from graphbuild.nlp.vocabulary import DEFAULT_PATH
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # graphbuild/
 # The code whose output a cache entry holds (the record, its triples, its JSON), as globs under
 # the package: a change to any of it makes every entry miss.  The map, the Turtle writer and the
 # CLI are not here.
 EXTRACTION_CODE = ("ingest/*.py", "nlp/*.py", "nlp/models/*.json",  # the learned scorers' weights too
-                   "rdf.py", "namespace.py", "util/*.py", "cache.py", "executors.py")
+                   "graph/rdf.py", "graph/namespace.py", "util/*.py", "build/cache.py", "build/executors.py")
 
 
 ENTRY_FORMAT = b"graphbuild-cache-entry 2"

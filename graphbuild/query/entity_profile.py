@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from graphbuild.entity_lookup import Entity, entity
-from graphbuild.rdf import PREDICATE, PREFIXES
+from graphbuild.query.entity_lookup import Entity, entity
+from graphbuild.graph.rdf import PREDICATE, PREFIXES
 
 LINKS_PER_RELATION = 30
 EVIDENCE_PER_LINK = 2

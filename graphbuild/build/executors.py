@@ -24,7 +24,7 @@ from graphbuild.errors import GraphbuildError
 from graphbuild.nlp.extract import extract
 from graphbuild.ingest.posts import Document
 from graphbuild.nlp.pipeline import load_pipeline, process_one
-from graphbuild.rdf import post_ntriples
+from graphbuild.graph.rdf import post_ntriples
 from graphbuild.nlp.records import Extraction
 from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
 

@@ -24,14 +24,14 @@ import pyoxigraph as ox
 from rdflib import RDF
 
 from graphbuild.util.atomic_files import atomic_file
-from graphbuild.cache import CachedPost
-from graphbuild.graph_store import (CORPUS_GRAPH, GraphStore, post_graph, service_pair_iri, service_pairs_update, set_labels,
+from graphbuild.build.cache import CachedPost
+from graphbuild.graph.store import (CORPUS_GRAPH, GraphStore, post_graph, service_pair_iri, service_pairs_update, set_labels,
                                     statement_totals_update)
-from graphbuild.html_map import most_connected
-from graphbuild.namespace import GB, ID
-from graphbuild.network import add_evidence, refresh_networkx, to_networkx
-from graphbuild.rdf import CLASS_TYPE, PREDICATE, PREFIXES
-from graphbuild.sorted_turtle import (Block, TurtleTerms, graph_text, graph_text_of_blocks, sorted_blocks,
+from graphbuild.outputs.html_map import most_connected
+from graphbuild.graph.namespace import GB, ID
+from graphbuild.graph.network import add_evidence, refresh_networkx, to_networkx
+from graphbuild.graph.rdf import CLASS_TYPE, PREDICATE, PREFIXES
+from graphbuild.graph.sorted_turtle import (Block, TurtleTerms, graph_text, graph_text_of_blocks, sorted_blocks,
                                       subject_block, subject_key, write_blocks, write_graph_texts)
 
 _MENTIONS = ox.NamedNode(str(GB.mentions))

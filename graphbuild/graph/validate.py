@@ -1,4 +1,4 @@
-"""Check a graph against the SHACL shapes in ontology/shapes.ttl.
+"""Check a graph against the SHACL shapes in graph/ontology/shapes.ttl.
 
 No RDFS inference: the range of gb:partOf would otherwise make any object an Event
 and hide the very errors the shapes are for. The ontology is mixed in for subclasses.

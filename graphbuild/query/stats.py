@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from graphbuild.namespace import GB
-from graphbuild.rdf import PREDICATE, PREFIXES, TYPE_CLASS
+from graphbuild.graph.namespace import GB
+from graphbuild.graph.rdf import PREDICATE, PREFIXES, TYPE_CLASS
 
 ENTITY_TYPES = ("Service", "Company", "Technology", "Talk", "Event", "Person")
 

@@ -22,9 +22,9 @@ import networkx as nx
 
 from graphbuild.util.atomic_files import write_atomic
 from graphbuild.util.display_text import escape_invisible
-from graphbuild.entity_profile import RELATION_WORDS, TYPE_PLURAL
-from graphbuild.map_layout import map_positions
-from graphbuild.short_names import short_label
+from graphbuild.query.entity_profile import RELATION_WORDS, TYPE_PLURAL
+from graphbuild.outputs.map_layout import map_positions
+from graphbuild.outputs.short_names import short_label
 
 TYPE_STYLE = {  # colour and vis-network shape per entity type (shapes with the label below them)
     "Talk": ("#f28e2b", "square"), "Event": ("#e15759", "star"), "Company": ("#4e79a7", "dot"),
@@ -120,7 +120,7 @@ def _templates(folder: str):
 
 @lru_cache(maxsize=4)
 def _asset(name: str) -> str:
-    return (resources.files("graphbuild") / "page_assets" / name).read_text(encoding="utf-8")
+    return (resources.files("graphbuild.outputs") / "page_assets" / name).read_text(encoding="utf-8")
 
 
 def _plain(text: str) -> str:

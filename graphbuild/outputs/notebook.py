@@ -15,7 +15,7 @@ from functools import cached_property
 import networkx as nx
 import pyoxigraph as ox
 
-from graphbuild.query import load_store, read_query, run_query
+from graphbuild.query.sparql import load_store, read_query, run_query
 
 
 def open_graph(path: str | os.PathLike) -> "OpenGraph":
@@ -48,7 +48,7 @@ class OpenGraph:
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
-        from graphbuild.network import to_networkx
+        from graphbuild.graph.network import to_networkx
 
         return to_networkx(self.store)
 
@@ -58,14 +58,14 @@ class OpenGraph:
 
     def stats(self, top: int = 10):
         """Counts per type and relation and the top entities (see `stats.graph_stats`)."""
-        from graphbuild.stats import graph_stats
+        from graphbuild.query.stats import graph_stats
 
         return graph_stats(self.store, top=top)
 
     def show(self, name: str, type_: str | None = None):
         """Everything about one entity, by any spelling (what `graphbuild show` prints)."""
-        from graphbuild.entity_lookup import resolve_entity
-        from graphbuild.entity_profile import entity_profile
+        from graphbuild.query.entity_lookup import resolve_entity
+        from graphbuild.query.entity_profile import entity_profile
 
         return entity_profile(self.store, resolve_entity(self.store, name, type_).iri)
 
@@ -73,7 +73,7 @@ class OpenGraph:
         """The interactive map, inline (an iframe holding the same page `graphbuild build` writes)."""
         from IPython.display import HTML
 
-        from graphbuild.html_map import most_connected, render_html
+        from graphbuild.outputs.html_map import most_connected, render_html
 
         page = render_html(most_connected(self.graph), title=f"graphbuild: {os.path.basename(self.path)}")
         with warnings.catch_warnings():  # IPython suggests IFrame, which cannot hold a page inline (srcdoc)

@@ -1,4 +1,4 @@
-"""The saved SPARQL queries shipped in the package (`ontology/queries/*.rq`), callable by name.
+"""The saved SPARQL queries shipped in the package (`query/queries/*.rq`), callable by name.
 
 A query file starts with comment lines: what it answers, then one `# @param NAME TYPE: text`
 line per parameter.  A parameter is a variable of the query; given a name ("Fargate"), it is
@@ -37,7 +37,7 @@ class SavedQuery:
 
     def bindings(self, store: ox.Store, values: dict[str, str]) -> dict[str, str]:
         """Parameter name -> IRI for `values` (parameter name -> name of an entity), each resolved in `store`."""
-        from graphbuild.entity_lookup import resolve_entity
+        from graphbuild.query.entity_lookup import resolve_entity
 
         known = {p.name: p for p in self.parameters}
         unknown = sorted(set(values) - set(known))
@@ -76,7 +76,7 @@ def _without_comments(text: str) -> str:
 
 def queries_folder():
     """The folder of saved queries inside the installed package."""
-    return resources.files("graphbuild") / "ontology" / "queries"
+    return resources.files("graphbuild.query") / "queries"
 
 
 @lru_cache(maxsize=1)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from graphbuild.errors import QueryError
-from graphbuild.namespace import GB
-from graphbuild.rdf import CLASS_TYPE, PREFIXES, entity_iri
+from graphbuild.graph.namespace import GB
+from graphbuild.graph.rdf import CLASS_TYPE, PREFIXES, entity_iri
 
 _TYPES = {str(cls): name for cls, name in [*CLASS_TYPE.items(), (GB.Document, "Document")]}
 _RANK = {name: i for i, name in enumerate(_TYPES.values())}  # a node of two of our classes takes the first

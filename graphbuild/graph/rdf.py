@@ -21,7 +21,7 @@ from rdflib import RDF, RDFS, XSD, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from graphbuild.util.display_text import clean_label
-from graphbuild.namespace import GB, ID, NIF
+from graphbuild.graph.namespace import GB, ID, NIF
 from graphbuild.nlp.records import Entity, Evidence, Extraction
 
 SCHEMA = "https://schema.org/"
@@ -101,7 +101,7 @@ def new_graph() -> Graph:
 
 def to_rdf(extractions: Iterable[Extraction]) -> Graph:
     """The rdflib graph of the extractions (built as `build` builds it, through a `GraphStore`)."""
-    from graphbuild.graph_store import GraphStore
+    from graphbuild.graph.store import GraphStore
 
     store = GraphStore()
     for ex in extractions:

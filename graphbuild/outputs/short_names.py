@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from graphbuild.rdf import entity_iri
+from graphbuild.graph.rdf import entity_iri
 
 TITLE_CHARS = 18  # a talk title longer than this is cut (Japanese titles have no spaces to cut at)
 NAME_CHARS = 28

@@ -30,8 +30,8 @@ from graphbuild.util.atomic_files import write_atomic
 from graphbuild.errors import GraphbuildError
 from graphbuild.ingest.posts import find_posts
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-SAMPLE_CORPUS = PACKAGE_DIR / "sample"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # graphbuild/
+SAMPLE_CORPUS = Path(__file__).resolve().parent / "sample"
 CACHE_DIR = ".graphbuild-cache"  # inside the output folder unless `cache_dir` says otherwise
 STATE_DIR = "graph-state"  # inside the cache folder: one folder per output folder
 OUTPUTS = ("graph.ttl", "graph.trig", "graph.html")  # and extractions/*.json
@@ -124,8 +124,8 @@ class BuildState:
         """The `LiveGraph` of the last build if its state is valid for `pipeline` (the cache's
         fingerprint) and this code, else an empty one on a fresh store; either way the state is
         marked as being changed until `save`."""
-        from graphbuild.graph_store import GraphStore
-        from graphbuild.live_graph import LiveGraph
+        from graphbuild.graph.store import GraphStore
+        from graphbuild.build.live_graph import LiveGraph
 
         manifest = self._manifest()
         (self.folder / _MANIFEST).unlink(missing_ok=True)

@@ -12,8 +12,8 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph
 
-from graphbuild.namespace import GB
-from graphbuild.rdf import CLASS_TYPE, PREDICATE, PREFIXES
+from graphbuild.graph.namespace import GB
+from graphbuild.graph.rdf import CLASS_TYPE, PREDICATE, PREFIXES
 
 
 def to_networkx(graph, evidence: bool = True) -> nx.MultiDiGraph:

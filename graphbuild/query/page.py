@@ -14,13 +14,13 @@ from importlib import resources
 from urllib.parse import parse_qs, unquote
 
 from graphbuild.errors import QueryError
-from graphbuild.saved_queries import bind_values, insert_in_where, saved_queries
+from graphbuild.query.saved import bind_values, insert_in_where, saved_queries
 
 
 @lru_cache(maxsize=1)
 def page() -> bytes:
     """The query page (HTML with its script), from the package."""
-    return (resources.files("graphbuild") / "page_assets" / "query.html").read_bytes()
+    return (resources.files("graphbuild.query") / "page_assets" / "query.html").read_bytes()
 
 
 def answer(path: str, query_string: str) -> tuple[HTTPStatus, str, bytes] | None:
@@ -46,8 +46,8 @@ def answer(path: str, query_string: str) -> tuple[HTTPStatus, str, bytes] | None
 def bound_query(name: str, values: dict[str, str]) -> str:
     """The saved query `name` with its parameters bound: vocabulary names to their IRI, others to
     the nodes of the right type whose label is the name (case ignored)."""
-    from graphbuild.entity_lookup import vocabulary_iris  # the same spelling -> term lookup as the CLI
-    from graphbuild.rdf import TYPE_CLASS
+    from graphbuild.query.entity_lookup import vocabulary_iris  # the same spelling -> term lookup as the CLI
+    from graphbuild.graph.rdf import TYPE_CLASS
 
     queries = saved_queries()
     if name not in queries:

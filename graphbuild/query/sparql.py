@@ -17,7 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graphbuild.errors import InputError, QueryError
-from graphbuild.rdf import PREFIXES
+from graphbuild.graph.rdf import PREFIXES
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ _NAME_LIKE = re.compile(r"^[\w.\-/\\~:]+$")
 
 def read_query(query: str) -> str:
     """A query given as text, as the path of a `.rq` file, or as the name of a saved query."""
-    from graphbuild.saved_queries import saved_queries, saved_query
+    from graphbuild.query.saved import saved_queries, saved_query
 
     text = query.strip()
     if not _NAME_LIKE.match(text) or text.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
@@ -81,7 +81,7 @@ _UPDATE = re.compile(r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)
 def run_query(store: ox.Store, query: str, params: dict[str, str] | None = None) -> QueryResult:
     """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query with the graph's prefixes predefined; `params`
     (parameter -> entity name) fill the query's `# @param` variables.  Values come back as plain strings."""
-    from graphbuild.saved_queries import parse_saved_query
+    from graphbuild.query.saved import parse_saved_query
 
     start = _PROLOGUE.match(query).end()
     update = _UPDATE.match(query, start)

@@ -21,9 +21,9 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from graphbuild.sorted_turtle import write_store_trig, write_store_turtle
-from graphbuild.namespace import GB, GRAPH, ID
-from graphbuild.rdf import PREFIXES, new_graph, post_ntriples, readable_local_name
+from graphbuild.graph.sorted_turtle import write_store_trig, write_store_turtle
+from graphbuild.graph.namespace import GB, GRAPH, ID
+from graphbuild.graph.rdf import PREFIXES, new_graph, post_ntriples, readable_local_name
 from graphbuild.nlp.records import Extraction
 
 CORPUS_GRAPH = str(GRAPH["corpus"])  # the named graph of what only the whole corpus knows

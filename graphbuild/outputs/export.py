@@ -17,7 +17,7 @@ from rdflib import Graph
 
 from graphbuild.util.atomic_files import write_atomic
 from graphbuild.errors import InputError
-from graphbuild.sorted_turtle import write_store_turtle
+from graphbuild.graph.sorted_turtle import write_store_turtle
 
 
 def _write(target: str | os.PathLike | IO, data: bytes) -> None:
@@ -64,7 +64,7 @@ def read_turtle_checked(path: str | os.PathLike) -> Graph:
 def read_graph(path: str | os.PathLike) -> Graph:
     """The rdflib graph of a Turtle file or a `--store` folder, read through pyoxigraph (which parses
     Turtle tens of times faster than rdflib); errors name the file, as `read_turtle_checked` does."""
-    from graphbuild.query import load_store
+    from graphbuild.query.sparql import load_store
 
     store = load_store(path)
     g = Graph()

@@ -32,9 +32,9 @@ from xml.sax.saxutils import escape as xml_escape
 import pyoxigraph as ox
 
 from graphbuild.errors import GraphbuildError
-from graphbuild.query_guard import UnsafeQuery, check_query
-from graphbuild.query_worker import ChildProcesses, run_in_child
-from graphbuild import query_page
+from graphbuild.query.guard import UnsafeQuery, check_query
+from graphbuild.query.worker import ChildProcesses, run_in_child
+from graphbuild.query import page as query_page
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3030

@@ -25,21 +25,21 @@ import networkx as nx
 from spacy.language import Language
 from tqdm import tqdm
 
-from graphbuild.build_lock import build_lock
-from graphbuild.build_state import CACHE_DIR, SAMPLE_CORPUS, BuildState
-from graphbuild.cache import CachedExtractions, CachedPost, ExtractionCache, config_of, pipeline_fingerprint
-from graphbuild.cache_upkeep import DEFAULT_LIMIT_BYTES, prune, record_use
+from graphbuild.build.lock import build_lock
+from graphbuild.build.state import CACHE_DIR, SAMPLE_CORPUS, BuildState
+from graphbuild.build.cache import CachedExtractions, CachedPost, ExtractionCache, config_of, pipeline_fingerprint
+from graphbuild.build.cache_upkeep import DEFAULT_LIMIT_BYTES, prune, record_use
 from graphbuild.util.display_text import printable
 from graphbuild.errors import ExtractionError, GraphbuildError, InputError, OutputError
-from graphbuild.executors import default_jobs, run_extractions
-from graphbuild.graph_store import GraphStore, replace_store
-from graphbuild.html_map import most_connected, write_html
+from graphbuild.build.executors import default_jobs, run_extractions
+from graphbuild.graph.store import GraphStore, replace_store
+from graphbuild.outputs.html_map import most_connected, write_html
 from graphbuild.ingest.posts import Document, extraction_file_name, list_posts, read_posts
-from graphbuild.live_graph import LiveGraph
-from graphbuild.network import add_evidence, to_networkx
-from graphbuild.output_set import discard, new_generation, publish, sweep
+from graphbuild.build.live_graph import LiveGraph
+from graphbuild.graph.network import add_evidence, to_networkx
+from graphbuild.build.output_set import discard, new_generation, publish, sweep
 from graphbuild.nlp.records import Extraction
-from graphbuild.safe_paths import check_folder_target, check_store_target, mark_store, post_files
+from graphbuild.build.safe_paths import check_folder_target, check_store_target, mark_store, post_files
 
 STAGES = ("read", "nlp", "resolution", "rdf", "html", "turtle")
 # Above this many posts the graph is built in a pyoxigraph store on disk (a synthetic post
