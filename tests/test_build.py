@@ -23,7 +23,7 @@ from graphbuild.outputs.export import read_turtle, serialize
 from graphbuild.nlp.extract import extract
 from graphbuild.ingest.posts import document_from_text
 from graphbuild.nlp.pipeline import process_one
-from graphbuild.graph.rdf import to_rdf
+from graphbuild.graph.store import to_rdf
 from graphbuild.graph.validate import validate_graph
 from tests.hostile_corpus import expected_skips, write_hostile_corpus
 

@@ -4,7 +4,7 @@ import pytest
 
 from graphbuild.util.atomic_files import write_atomic
 from graphbuild.outputs.export import serialize, write_turtle
-from graphbuild.graph.rdf import to_rdf
+from graphbuild.graph.store import to_rdf
 from tests.test_rdf import record
 
 

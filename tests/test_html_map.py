@@ -5,7 +5,7 @@ import networkx as nx
 
 from graphbuild.outputs.html_map import LAYOUT_THRESHOLD, layout_positions, render_html
 from graphbuild.graph.network import to_networkx
-from graphbuild.graph.rdf import to_rdf
+from graphbuild.graph.store import to_rdf
 from tests.test_rdf import record
 
 HOSTILE = "<img src=x onerror=alert(1)>"

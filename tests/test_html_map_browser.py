@@ -6,7 +6,7 @@ import pytest
 
 from graphbuild.outputs.html_map import write_html
 from graphbuild.graph.network import to_networkx
-from graphbuild.graph.rdf import to_rdf
+from graphbuild.graph.store import to_rdf
 from tests.conftest import ARTIFACTS, chromium_page
 from tests.test_rdf import record
 

@@ -6,7 +6,8 @@ from rdflib import RDF
 
 from graphbuild.graph.namespace import GB
 from graphbuild.graph.network import to_networkx
-from graphbuild.graph.rdf import entity_iri, to_rdf
+from graphbuild.graph.rdf import entity_iri
+from graphbuild.graph.store import to_rdf
 from tests.test_rdf import record
 
 

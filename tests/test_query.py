@@ -5,7 +5,7 @@ import pytest
 from graphbuild.errors import QueryError
 from graphbuild.outputs.export import write_turtle
 from graphbuild.query.sparql import format_result, load_store, read_query, run_query
-from graphbuild.graph.rdf import to_rdf
+from graphbuild.graph.store import to_rdf
 from tests.conftest import REPO
 from tests.test_rdf import record
 

@@ -9,7 +9,8 @@ from graphbuild.outputs.export import read_turtle, serialize
 from graphbuild.nlp.extract import extract
 from graphbuild.graph.store import GraphStore
 from graphbuild.graph.namespace import GB, NIF
-from graphbuild.graph.rdf import entity_iri, to_rdf
+from graphbuild.graph.rdf import entity_iri
+from graphbuild.graph.store import to_rdf
 from graphbuild.nlp.records import Entity, Evidence, Extraction, Mention, Relation
 from tests.conftest import make_doc
 

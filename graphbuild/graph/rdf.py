@@ -1,4 +1,4 @@
-"""Extraction records -> RDF triples (and an rdflib graph of them); the NetworkX view is in `network`.
+"""Extraction records -> RDF triples (an rdflib graph of them: `store.to_rdf`; the NetworkX view: `network`).
 
 IRIs are stable: a catalogue service is keyed by its catalogue id (so "ECS", "Amazon
 ECS" and "Amazon Elastic Container Service" are one node), other entities by their
@@ -97,17 +97,6 @@ def new_graph() -> Graph:
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
     return g
-
-
-def to_rdf(extractions: Iterable[Extraction]) -> Graph:
-    """The rdflib graph of the extractions (built as `build` builds it, through a `GraphStore`)."""
-    from graphbuild.graph.store import GraphStore
-
-    store = GraphStore()
-    for ex in extractions:
-        store.add(ex)
-    store.finish()
-    return store.to_rdflib()
 
 
 def post_triples(ex: Extraction) -> list[ox.Triple]:

@@ -196,6 +196,15 @@ class GraphStore:
         return g
 
 
+def to_rdf(extractions: Iterable[Extraction]) -> Graph:
+    """The rdflib graph of the extractions (built as `build` builds it, through a `GraphStore`)."""
+    store = GraphStore()
+    for ex in extractions:
+        store.add(ex)
+    store.finish()
+    return store.to_rdflib()
+
+
 def replace_store(built: Path, target: Path) -> None:
     """Put the store folder `built` where `target` is, keeping the old one until the new one is in place."""
     old = target.with_name(f".{target.name}.old")
