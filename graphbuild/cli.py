@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -56,8 +57,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
 
     Posts whose text and pipeline have not changed since the last build come from the cache, and
     the last build's graph is kept there too: only the changed posts are taken out and put back."""
-    vocabulary_path = _vocabulary_path(vocabulary_file)
-    if not watch and store_dir is None and vocabulary_path is None:
+    if not watch and store_dir is None and vocabulary_file is None:
         from graphbuild.build.state import up_to_date
 
         last = up_to_date(paths, out_dir, cache_dir, strict=strict)
@@ -65,26 +65,30 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
             click.echo(f"{last['posts']} posts unchanged since the last build, {len(last['skipped'])} skipped, "
                        f"{last['triples']} triples -> {out_dir}")
             return
+    from graphbuild.build.executors import default_jobs, open_executor
     from graphbuild.build.job import build as run_build
-    from graphbuild.build.safe_paths import snapshot_posts
 
     if scheduler is not None and executor != "dask":
         _fail(f"--scheduler {scheduler} needs --executor dask (the local executor has no scheduler)")
-    options = dict(strict=strict, progress=not quiet, executor=executor, scheduler=scheduler, cache_dir=cache_dir,
-                   store_dir=store_dir, follow_links=follow_links, wait=not no_wait, cache_limit=cache_limit_mb << 20,
-                   vocabulary_path=vocabulary_path)
+    pipeline = _pipeline(vocabulary_file)
+    options = dict(strict=strict, progress=not quiet, cache_dir=cache_dir, store_dir=store_dir,
+                   follow_links=follow_links, wait=not no_wait, cache_limit=cache_limit_mb << 20)
     if watch and store_dir is None:
         from graphbuild.build.live_graph import LiveGraph
 
         options["live"] = LiveGraph()  # kept between rebuilds, which then redo only the changed posts' part
-    try:
-        report = run_build(paths, out_dir, jobs=jobs, **options)
-    except GraphbuildError as e:
-        _fail(e)
-    _print_report(report, timings)
-    if watch:
-        _watch(paths, interval, lambda nlp: run_build(paths, out_dir, nlp=nlp, **options), timings,
-               lambda watched: snapshot_posts(watched, out_dir, (cache_dir, store_dir), follow_links), vocabulary_path)
+    with ExitStack() as keep:
+        if watch and executor == "dask":  # one cluster for every rebuild
+            options["executor"] = keep.enter_context(open_executor("dask", jobs or default_jobs(), scheduler))
+        else:
+            options.update(executor=executor, scheduler=scheduler)
+        try:
+            report = run_build(paths, out_dir, pipeline, jobs=jobs, **options)
+        except GraphbuildError as e:
+            _fail(e)
+        _print_report(report, timings)
+        if watch:
+            _watch(paths, out_dir, interval, pipeline, options, timings, (cache_dir, store_dir), follow_links)
 
 
 def _print_report(report, timings: bool) -> None:
@@ -98,37 +102,40 @@ def _print_report(report, timings: bool) -> None:
         click.echo("peak RSS MB: " + ", ".join(f"{who} {mb:.0f}" for who, mb in peak.items()))
 
 
-def _vocabulary_path(vocabulary_file: Path | None) -> str | None:
-    """The vocabulary file the pipeline loads: the shipped one, or it with the user's terms added."""
+def _pipeline(vocabulary_file: Path | None):
+    """The pipeline value: the default one, or with the user's terms added to the shipped vocabulary."""
+    from graphbuild.nlp.pipeline import Pipeline
+
     if vocabulary_file is None:
-        return None
+        return Pipeline()
     from graphbuild.nlp.user_vocabulary import with_user_vocabulary
 
     try:
-        return with_user_vocabulary(vocabulary_file)
+        return Pipeline(vocabulary_path=with_user_vocabulary(vocabulary_file))
     except GraphbuildError as e:
         _fail(e)
 
 
-def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, snapshot,
-           vocabulary_path: str | None = None) -> None:
+def _watch(paths: tuple[Path, ...], out_dir: Path, interval: float, pipeline, options: dict, timings: bool,
+           own_folders: tuple, follow_links: bool) -> None:
     """Rebuild with one loaded pipeline whenever the posts under `paths` change (and have stopped changing);
     stop with a message when a watched folder or file is gone."""
     import time
 
-    from graphbuild.nlp.pipeline import load_pipeline
-
-    from graphbuild.build.job import SAMPLE_CORPUS
+    from graphbuild.build.job import SAMPLE_CORPUS, build as run_build
+    from graphbuild.build.safe_paths import snapshot_posts
 
     watched = list(paths) or [SAMPLE_CORPUS]
-    nlp = load_pipeline(vocabulary_path=vocabulary_path)
-    last, pending = snapshot(watched), None
+    # loaded once here; a Dask cluster loads it once per worker and is kept (options["executor"])
+    nlp = pipeline if "executor" in options and not isinstance(options["executor"], str) else pipeline.load()
+    snapshot = lambda: snapshot_posts(watched, out_dir, own_folders, follow_links)  # noqa: E731
+    last, pending = snapshot(), None
     click.echo(f"graphbuild: watching {len(last)} posts; Ctrl-C stops", err=True)
     try:
         while True:
             time.sleep(interval)
             try:
-                now = snapshot(watched)
+                now = snapshot()
             except GraphbuildError as e:
                 _fail(f"{e}; stopped watching (the outputs of the last build are kept)")
             if now == last or now != pending:
@@ -136,7 +143,7 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, sna
                 continue
             last, pending = now, None
             try:
-                _print_report(rebuild(nlp), timings)
+                _print_report(run_build(paths, out_dir, nlp, **options), timings)
             except GraphbuildError as e:
                 click.echo(f"graphbuild: error: {printable(str(e))} (still watching)", err=True)
     except KeyboardInterrupt:
@@ -150,16 +157,14 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, sna
               help="A TOML file of your own services, companies and technologies, added to the shipped vocabulary.")
 def extract(file: Path, evidence: bool, vocabulary_file: Path | None) -> None:
     """Print one post's extraction record as JSON (the gold files' shape)."""
-    from graphbuild.nlp.extract import extract as run_extract
     from graphbuild.ingest.posts import read_document
-    from graphbuild.nlp.pipeline import load_pipeline, process_one
-    from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
+    from graphbuild.nlp.extract import extract as run_extract
+    from graphbuild.nlp.pipeline import process_one
 
-    vocabulary_path = _vocabulary_path(vocabulary_file)
+    pipeline = _pipeline(vocabulary_file)
     try:
         document = read_document(file)
-        nlp = load_pipeline(vocabulary_path=vocabulary_path)
-        record = run_extract(document, process_one(nlp, document), Vocabulary.load(vocabulary_path or DEFAULT_PATH))
+        record = run_extract(document, process_one(pipeline.load(), document), pipeline.vocabulary())
     except GraphbuildError as e:
         _fail(e)
     click.echo(json.dumps(record.to_json(evidence=evidence), ensure_ascii=False, indent=2))
@@ -294,8 +299,6 @@ def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Pa
     PATHS are corpus folders (each holding texts/ and gold/), or, after a single --gold
     pair, more posts of that corpus.  Every post needs a gold file."""
     from graphbuild.nlp.evaluate import Corpus, evaluate_corpora, format_evaluation
-    from graphbuild.nlp.pipeline import load_pipeline
-    from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
 
     try:
         corpora = [Corpus(posts.resolve().name or str(posts), gold, (posts,)) for gold, posts in pairs]
@@ -305,9 +308,8 @@ def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Pa
             corpora += [Corpus.from_folder(p) for p in paths]
         if not corpora:
             raise click.UsageError("give --gold GOLD POSTS or a corpus folder holding texts/ and gold/")
-        vocabulary_path = _vocabulary_path(vocabulary_file)
-        tables = evaluate_corpora(load_pipeline(vocabulary_path=vocabulary_path), corpora,
-                                  Vocabulary.load(vocabulary_path or DEFAULT_PATH))
+        pipeline = _pipeline(vocabulary_file)
+        tables = evaluate_corpora(pipeline.load(), corpora, pipeline.vocabulary())
     except GraphbuildError as e:
         _fail(e)
     for name, table in tables:
@@ -331,10 +333,6 @@ def validate(graph: Path) -> None:
     if not conforms:
         click.echo(report)
         sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()
 
 
 @main.command()
@@ -391,3 +389,7 @@ def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_
         pass
     finally:
         server.server_close()
+
+
+if __name__ == "__main__":
+    main()

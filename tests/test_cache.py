@@ -7,6 +7,7 @@ from pathlib import Path
 
 from graphbuild.build.cache import ExtractionCache, pipeline_fingerprint
 from graphbuild.ingest.posts import document_from_text
+from graphbuild.nlp.pipeline import Pipeline
 from graphbuild.nlp.vocabulary import DEFAULT_PATH
 from tests.test_rdf import record
 
@@ -28,14 +29,26 @@ def test_a_changed_text_or_pipeline_misses(tmp_path):
     assert ExtractionCache(tmp_path, "pipeline-1").get(document_from_text("本文です。!")) is None
 
 
-def test_the_fingerprint_changes_with_the_vocabulary_and_the_pipeline_config(tmp_path):
+def test_the_fingerprint_changes_with_the_vocabulary_the_components_and_their_settings(tmp_path):
     vocabulary = tmp_path / "vocabulary.jsonl"
     vocabulary.write_bytes(DEFAULT_PATH.read_bytes())
-    same = pipeline_fingerprint("config", vocabulary)
-    assert pipeline_fingerprint("config", vocabulary) == same
-    assert pipeline_fingerprint("other config", vocabulary) != same
+    same = pipeline_fingerprint(Pipeline(vocabulary_path=vocabulary))
+    assert pipeline_fingerprint(Pipeline(vocabulary_path=vocabulary)) == same
+    assert pipeline_fingerprint(Pipeline()) == pipeline_fingerprint(None) == same  # the same bytes elsewhere
+    assert pipeline_fingerprint(Pipeline(vocabulary_path=vocabulary).without("graphbuild_talks")) != same
+    assert pipeline_fingerprint(Pipeline(vocabulary_path=vocabulary).configured(
+        "graphbuild_relations", parse_stages=["tok2vec", "parser"])) != same
     vocabulary.write_bytes(DEFAULT_PATH.read_bytes() + b'{"id": "svc:new", "type": "Service", "name": "New"}\n')
-    assert pipeline_fingerprint("config", vocabulary) != same
+    assert pipeline_fingerprint(Pipeline(vocabulary_path=vocabulary)) != same
+
+
+def test_a_pipeline_is_one_hashable_picklable_value():
+    import pickle
+
+    pipeline = Pipeline().configured("graphbuild_relations", parse_stages=["tok2vec", "parser"])
+    assert pickle.loads(pickle.dumps(pipeline)) == pipeline and hash(pipeline) == hash(pickle.loads(pickle.dumps(pipeline)))
+    assert Pipeline().without("graphbuild_talks").components == tuple(
+        c for c in Pipeline().components if c != "graphbuild_talks")
 
 
 def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):

@@ -29,10 +29,9 @@ from spacy.language import Language
 
 from graphbuild.util.atomic_files import write_atomic
 from graphbuild.ingest.posts import Document, source_path
-from graphbuild.nlp.pipeline import PIPELINE_MARK, pipeline_mark
+from graphbuild.nlp.pipeline import Pipeline, pipeline_mark
 from graphbuild.graph.rdf import post_ntriples
 from graphbuild.nlp.records import Extraction
-from graphbuild.nlp.vocabulary import DEFAULT_PATH
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # graphbuild/
 # The code whose output a cache entry holds (the record, its triples, its JSON), as globs under
@@ -147,23 +146,13 @@ class ExtractionCache:
         return None
 
 
-def pipeline_fingerprint(nlp_config: str = "", vocabulary_path: str | os.PathLike | None = None) -> str:
-    """A hash of everything that decides an extraction besides the post itself."""
+def pipeline_fingerprint(pipeline: Pipeline | Language | None = None) -> str:
+    """A hash of everything that decides an extraction besides the post itself: graphbuild's
+    extraction code, the versions of spaCy and the model, and the pipeline (`pipeline_mark`: its
+    model, vocabulary content, components and their settings; None is the default pipeline)."""
     h = hashlib.sha256(_code_and_versions().encode())
-    h.update(Path(vocabulary_path or DEFAULT_PATH).read_bytes())
-    h.update(nlp_config.encode())
+    h.update(pipeline_mark(pipeline).encode())
     return h.hexdigest()[:32]
-
-
-def config_of(nlp: Language | None, vocabulary_path: str | os.PathLike | None = None) -> str:
-    """What names a pipeline for the cache: one made by `load_pipeline` (None stands for the
-    default one) by its model and vocabulary, since graphbuild's code is in the fingerprint
-    anyway; any other by its whole config and the stages it runs."""
-    if nlp is None:
-        return pipeline_mark(vocabulary_path=vocabulary_path)
-    if PIPELINE_MARK in nlp.meta:
-        return nlp.meta[PIPELINE_MARK]
-    return nlp.config.to_str() + "\n" + " ".join(nlp.pipe_names)
 
 
 @lru_cache(maxsize=1)

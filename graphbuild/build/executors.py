@@ -4,8 +4,8 @@ machine, or on a Dask cluster.
 Every executor gives results in the order the posts went in, keeps only a few posts in
 flight (memory does not grow with the corpus), and reports a failed post as a message
 rather than an exception object (the error types do not all survive pickling).  A worker
-loads the pipeline once per thread: the Japanese tokenizer must not be shared between
-threads.
+loads the pipeline it is sent (one `Pipeline` value) once per thread: the Japanese tokenizer
+must not be shared between threads.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from spacy.language import Language
 from graphbuild.errors import GraphbuildError
 from graphbuild.nlp.extract import extract
 from graphbuild.ingest.posts import Document
-from graphbuild.nlp.pipeline import load_pipeline, process_one
+from graphbuild.nlp.pipeline import Pipeline, process_one, vocabulary_of
 from graphbuild.graph.rdf import post_ntriples
 from graphbuild.nlp.records import Extraction
-from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
 
 EXECUTORS = ("local", "dask")
 SCHEDULER_TIMEOUT = 5  # seconds to reach a --scheduler before giving up with a message
@@ -45,14 +44,15 @@ class Outcome:
     rdf_seconds: float = 0.0
 
 
-def extract_document(document: Document, vocabulary_path: str | None = None, nlp: Language | None = None) -> Outcome:
-    """NLP and extraction of one post, with `nlp` or this thread's own pipeline."""
+def extract_document(document: Document, pipeline: Pipeline | None = None, nlp: Language | None = None) -> Outcome:
+    """NLP and extraction of one post, with `nlp` or this thread's own load of `pipeline` (the
+    default one when None); terms are resolved in the vocabulary the pipeline matched."""
     try:
-        nlp = nlp or _thread_pipeline(vocabulary_path)
+        nlp = nlp or _thread_pipeline(pipeline or Pipeline())
         started = time.perf_counter()
         doc = process_one(nlp, document)
         parsed = time.perf_counter()
-        extraction = extract(document, doc, Vocabulary.load(vocabulary_path or DEFAULT_PATH))
+        extraction = extract(document, doc, vocabulary_of(nlp))
         extracted = time.perf_counter()
         ntriples, output_json = post_ntriples(extraction), extraction.output_json()
         return Outcome(extraction, nlp_seconds=parsed - started, extract_seconds=extracted - parsed,
@@ -68,24 +68,111 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def run_extractions(documents: Iterable[Document], executor: str = "local", jobs: int = 1,
-                    nlp: Language | None = None, vocabulary_path: str | None = None,
-                    scheduler: str | None = None) -> Iterator[tuple[Document, Outcome]]:
-    """(document, outcome) for each document, in order.
+class Executor:
+    """Where posts are extracted; one serves any number of builds (`--watch` keeps one), `close` ends it."""
 
-    `local` with one job runs here (with `nlp` when given); with more, in that many worker
-    processes.  `dask` runs on the Dask scheduler at `scheduler`, or on a `LocalCluster`
-    of `jobs` single-threaded worker processes started for this call.
-    """
-    if executor not in EXECUTORS:
-        raise ValueError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
-    if executor == "dask":
-        yield from _run_on_dask(documents, jobs, vocabulary_path, scheduler)
-    elif jobs <= 1:
+    def run(self, documents: Iterable[Document], pipeline: Pipeline | None,
+            nlp: Language | None = None) -> Iterator[tuple[Document, Outcome]]:
+        """(document, outcome) for each document, in order.  `nlp`, a `Language` that may not be
+        loaded from `pipeline`, can only run in this process: the others load `pipeline`."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class InProcess(Executor):
+    """Here, one post after the other (with a given `Language` when there is one)."""
+
+    def run(self, documents, pipeline, nlp=None):
         for document in documents:
-            yield document, extract_document(document, vocabulary_path, nlp)
-    else:
-        yield from run_in_processes(documents, jobs, extract_document, vocabulary_path)
+            yield document, extract_document(document, pipeline, nlp)
+
+
+class WorkerProcesses(Executor):
+    """In `jobs` worker processes on this machine, each loading `pipeline` once."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+
+    def run(self, documents, pipeline, nlp=None):
+        _only_in_process(nlp, pipeline, "worker processes")
+        yield from run_in_processes(documents, self.jobs, extract_document, pipeline)
+
+
+class DaskCluster(Executor):
+    """On the Dask scheduler at `scheduler`, or on a `LocalCluster` of `jobs` single-threaded worker
+    processes, started at the first `run` and kept until `close` (so rebuilds reuse it)."""
+
+    def __init__(self, jobs: int, scheduler: str | None = None) -> None:
+        self.jobs, self.scheduler = jobs, scheduler
+        self.client = self.cluster = None
+
+    def run(self, documents, pipeline, nlp=None):
+        _only_in_process(nlp, pipeline, "Dask")
+        client = self.connect()
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        yield from map_in_order(lambda d: client.submit(extract_document, d, pipeline, pure=False), documents,
+                                2 * workers)
+
+    def connect(self):
+        """The Dask client, connected (and the cluster started) on first use."""
+        if self.client is not None:
+            return self.client
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as e:
+            raise GraphbuildError("the dask executor needs Dask distributed: pip install 'graphbuild[dask]'") from e
+        if self.scheduler is None:
+            self.cluster = LocalCluster(n_workers=max(1, self.jobs), threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=40)
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(self.scheduler, timeout=SCHEDULER_TIMEOUT)
+            except (OSError, TimeoutError, ValueError, TypeError) as e:
+                reason = (str(e).splitlines() or [type(e).__name__])[0]
+                raise GraphbuildError(f"the Dask scheduler at {self.scheduler} cannot be reached in "
+                                      f"{SCHEDULER_TIMEOUT} s ({reason}); check the address and that the scheduler "
+                                      f"runs") from e
+        return self.client
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        self.client = self.cluster = None
+
+
+def open_executor(kind: str = "local", jobs: int = 1, scheduler: str | None = None) -> Executor:
+    """`local` with one job runs here; with more, in that many worker processes; `dask` on Dask."""
+    if kind not in EXECUTORS:
+        raise ValueError(f"unknown executor {kind!r}; choose one of {', '.join(EXECUTORS)}")
+    if kind == "dask":
+        return DaskCluster(jobs, scheduler)
+    return InProcess() if jobs <= 1 else WorkerProcesses(jobs)
+
+
+def run_extractions(documents: Iterable[Document], executor: str = "local", jobs: int = 1,
+                    pipeline: Pipeline | None = None, nlp: Language | None = None,
+                    scheduler: str | None = None) -> Iterator[tuple[Document, Outcome]]:
+    """(document, outcome) for each document, in order, on an executor opened for this call."""
+    with open_executor(executor, jobs, scheduler) as running:
+        yield from running.run(documents, pipeline, nlp)
+
+
+def _only_in_process(nlp: Language | None, pipeline: Pipeline | None, where: str) -> None:
+    """A `Language` that is not the load of `pipeline` cannot be sent to other processes."""
+    if nlp is not None and Pipeline.of(nlp) != (pipeline or Pipeline()):
+        raise ValueError(f"a spaCy Language made outside graphbuild.nlp.pipeline.Pipeline cannot run on {where}; "
+                         f"pass a Pipeline (or jobs=1)")
 
 
 def run_in_processes(documents: Iterable[Document], jobs: int, work: Callable[..., Outcome],
@@ -133,34 +220,6 @@ def run_in_processes(documents: Iterable[Document], jobs: int, work: Callable[..
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _run_on_dask(documents: Iterable[Document], jobs: int, vocabulary_path: str | None,
-                 scheduler: str | None) -> Iterator[tuple[Document, Outcome]]:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as e:
-        raise GraphbuildError("the dask executor needs Dask distributed: pip install 'graphbuild[dask]'") from e
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
-        except (OSError, TimeoutError, ValueError, TypeError) as e:
-            reason = (str(e).splitlines() or [type(e).__name__])[0]
-            raise GraphbuildError(f"the Dask scheduler at {scheduler} cannot be reached in {SCHEDULER_TIMEOUT} s "
-                                  f"({reason}); check the address and that the scheduler runs") from e
-    try:
-        workers = max(1, len(client.scheduler_info().get("workers", {})))
-        yield from map_in_order(lambda d: client.submit(extract_document, d, vocabulary_path, pure=False),
-                             documents, 2 * workers)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
 def map_in_order(submit: Callable, documents: Iterable[Document], window: int) -> Iterator[tuple[Document, Outcome]]:
     """Submit documents, at most `window` in flight, and yield their results in order."""
     pending: deque = deque()
@@ -177,8 +236,9 @@ def map_in_order(submit: Callable, documents: Iterable[Document], window: int) -
 _local = threading.local()
 
 
-def _thread_pipeline(vocabulary_path: str | None) -> Language:
+def _thread_pipeline(pipeline: Pipeline) -> Language:
+    """This thread's load of `pipeline` (the Japanese tokenizer must not be shared between threads)."""
     pipelines = _local.__dict__.setdefault("pipelines", {})
-    if vocabulary_path not in pipelines:
-        pipelines[vocabulary_path] = load_pipeline(vocabulary_path=vocabulary_path)
-    return pipelines[vocabulary_path]
+    if pipeline not in pipelines:
+        pipelines[pipeline] = pipeline.load()
+    return pipelines[pipeline]

@@ -11,35 +11,33 @@ folder waits for the first (`build_lock`).
 from __future__ import annotations
 
 import errno
-import gc
 import os
 import shutil
 import sys
 import time
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import networkx as nx
 from spacy.language import Language
 from tqdm import tqdm
 
-from graphbuild.build.lock import build_lock
-from graphbuild.build.state import CACHE_DIR, SAMPLE_CORPUS, BuildState
-from graphbuild.build.cache import CachedExtractions, CachedPost, ExtractionCache, config_of, pipeline_fingerprint
+from graphbuild.build.cache import CachedExtractions, CachedPost, ExtractionCache, pipeline_fingerprint
 from graphbuild.build.cache_upkeep import DEFAULT_LIMIT_BYTES, prune, record_use
-from graphbuild.util.display_text import printable
-from graphbuild.errors import ExtractionError, GraphbuildError, InputError, OutputError
-from graphbuild.build.executors import default_jobs, run_extractions
-from graphbuild.graph.store import GraphStore, replace_store
-from graphbuild.outputs.html_map import most_connected, write_html
-from graphbuild.ingest.posts import Document, extraction_file_name, list_posts, read_posts
+from graphbuild.build.executors import Executor, Outcome, default_jobs, open_executor
+from graphbuild.build.graphs import BuildGraph, FreshGraph, KeptGraph, StoreGraph
 from graphbuild.build.live_graph import LiveGraph
-from graphbuild.graph.network import add_evidence, to_networkx
+from graphbuild.build.lock import build_lock
 from graphbuild.build.output_set import discard, new_generation, publish, sweep
+from graphbuild.build.safe_paths import check_folder_target, check_store_target, post_files
+from graphbuild.build.state import CACHE_DIR, SAMPLE_CORPUS, BuildState
+from graphbuild.errors import ExtractionError, GraphbuildError, InputError, OutputError
+from graphbuild.ingest.posts import Document, extraction_file_name, list_posts, read_posts
+from graphbuild.nlp.pipeline import Pipeline
 from graphbuild.nlp.records import Extraction
-from graphbuild.build.safe_paths import check_folder_target, check_store_target, mark_store, post_files
+from graphbuild.outputs.html_map import write_html
+from graphbuild.util.display_text import printable
 
 STAGES = ("read", "nlp", "resolution", "rdf", "html", "turtle")
 # Above this many posts the graph is built in a pyoxigraph store on disk (a synthetic post
@@ -66,18 +64,21 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language | None = None,
-          strict: bool = False, progress: bool = True, *, jobs: int | None = None, executor: str = "local",
+def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline | Language | None = None,
+          strict: bool = False, progress: bool = True, *, jobs: int | None = None, executor: str | Executor = "local",
           scheduler: str | None = None, cache_dir: str | Path | None = None, store_dir: str | Path | None = None,
-          vocabulary_path: str | None = None, live: LiveGraph | None = None,
-          follow_links: bool = False, wait: bool = True, cache_limit: int = DEFAULT_LIMIT_BYTES) -> BuildReport:
+          live: LiveGraph | None = None, follow_links: bool = False, wait: bool = True,
+          cache_limit: int = DEFAULT_LIMIT_BYTES) -> BuildReport:
     """Build the graph of every post under `paths` (the bundled sample corpus when empty).
 
-    A post that cannot be read is reported and skipped (with `strict`, the build stops
-    there).  Extraction runs in this process when `nlp` is given or `jobs` is 1, else in
-    `jobs` worker processes (all cores by default) or, with `executor="dask"`, on Dask.
-    `store_dir` keeps the graph in a persistent pyoxigraph store instead of memory.  `live`
-    (the graph of the last build, kept in memory by `--watch`) is brought up to date instead of
+    `nlp` is the pipeline: a `Pipeline` value (the default one when None), or a spaCy `Language`
+    (one loaded from a `Pipeline` may also run in worker processes, which load that value).  A post
+    that cannot be read is reported and skipped (with `strict`, the build stops there).  Extraction
+    runs in this process when `nlp` is a `Language` or `jobs` is 1, else in `jobs` worker processes
+    (by default every core, when that many posts miss the cache) or, with `executor="dask"`, on Dask;
+    `executor` may also be an open `Executor`, kept open for the next build (`--watch`).
+    `store_dir` keeps the graph in a persistent pyoxigraph store instead of memory.  `live` (the
+    graph of the last build, kept in memory by `--watch`) is brought up to date instead of
     building the graph again: only the posts that changed are taken out and put back.
     Links out of a given folder are read only with `follow_links`; graphbuild's own output,
     cache and store folders are never read as posts.  The outputs switch to the new set in one
@@ -86,6 +87,10 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     """
     if live is not None and store_dir is not None:
         raise ValueError("a live graph is kept in memory; build into a store folder without one")
+    pipeline, here = (nlp or Pipeline(), None) if not isinstance(nlp, Language) else (Pipeline.of(nlp), nlp)
+    if here is not None and pipeline is None and (executor != "local" or (jobs or 1) > 1):
+        raise ValueError("a spaCy Language made outside graphbuild.nlp.pipeline.Pipeline cannot run on worker "
+                         "processes or Dask; pass a Pipeline (or jobs=1)")
     paths = list(paths or []) or [SAMPLE_CORPUS]
     out = Path(out_dir)
     check_folder_target(out, "-o")
@@ -99,187 +104,166 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Language
     if not files:
         raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found" +
                          "".join(f"; {path} {reason}" for path, reason in unread_links))
-    cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR,
-                            pipeline_fingerprint(config_of(nlp, vocabulary_path), vocabulary_path))
-    if live is not None and len(files) > IN_MEMORY_POSTS:
-        live.clear()  # it holds the graph in memory twice; a corpus this big is built on disk each time
-        live = None
+    cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR, pipeline_fingerprint(here or pipeline))
     if jobs is None:
         # worker processes pay off when there are posts to share out, not for a rebuild of one
-        jobs = 1 if nlp is not None else min(default_jobs(), _count_misses(named_files, cache, default_jobs()))
+        jobs = 1 if here is not None else min(default_jobs(), _count_misses(named_files, cache, default_jobs()))
     report = BuildReport(out, skipped=list(unread_links))
-    keys: list[str] = []
     started = time.perf_counter()
-    held = _hold_locks(out, store_dir, wait)
-    state = None  # the last build's graph kept in the cache folder, brought up to date like a live graph
-    try:
-        if live is None and store_dir is None and len(files) <= IN_MEMORY_POSTS:
-            state = BuildState(cache.directory, out)  # opened under the output lock: one build at a time uses it
-            live = state.open(cache.fingerprint)
+    with _hold_locks(out, store_dir, wait):
         _remove_leftovers(out, store_dir)
+        graph = _open_graph(out, len(files), store_dir, live, cache)  # under the output lock: one build uses a state
         gen = new_generation(out)
-        staging = gen / "extractions"
-        store_building = Path(store_dir).with_name(f".{Path(store_dir).name}.{os.getpid()}.tmp") if store_dir else None
-        if store_building is None and len(files) > IN_MEMORY_POSTS:
-            store_building = out / f".graph-store.{os.getpid()}.tmp"  # on disk, so memory stays flat; removed after
-        graph = GraphStore(store_building) if live is None else live
-    except BaseException:
-        held.close()
-        raise
-    changed: dict[str, CachedPost] = {}  # with `live`: the posts that are not in it as they are now
-    names: set[str] = set()
-    published = False
-    try:
-        bar = tqdm(total=len(files), desc="extracting", unit="post", disable=not progress, file=sys.stderr)
-
-        def accept(name: str, post: CachedPost, cached: bool) -> None:
-            t = time.perf_counter()
-            keys.append(post.key)
-            names.add(name)
-            if live is None:
-                graph.add_post(name, post.ntriples)
-            else:
-                changed[name] = post
-            _write_file(staging / extraction_file_name(name), post.output_json)
-            report.seconds["rdf"] += time.perf_counter() - t
-            report.cached += cached
-            bar.update()
-
-        def skip(path: str, reason: str) -> None:
-            report.skipped.append((path, reason))
-            bar.update()
-
-        def cache_misses() -> Iterator[Document]:
-            for path, name in named_files:
-                t = time.perf_counter()
-                try:
-                    documents = read_posts(path, name)
-                except GraphbuildError as e:
-                    if strict:
-                        raise
-                    skip(str(path), getattr(e, "reason", str(e)))
-                    continue
-                finally:
-                    report.seconds["read"] += time.perf_counter() - t
-                bar.total += len(documents) - 1  # a blog export is many posts
-                for document in documents:
-                    if live is not None and _unchanged(live, document, cache, out):
-                        _carry_over(out / "extractions" / extraction_file_name(document.name), staging)
-                        keys.append(live.posts[document.name])
-                        names.add(document.name)
-                        report.cached += 1
-                        bar.update()
-                        continue
-                    post = cache.get_post(document)
-                    if post is None:
-                        key = cache.key(document)
-                        if key in cache.damaged:
-                            report.damaged.append((str(path), cache.damaged[key]))
-                        yield document
-                    else:
-                        accept(document.name, post, cached=True)
-
-        for document, outcome in run_extractions(cache_misses(), executor, jobs, nlp, vocabulary_path, scheduler):
-            report.seconds["nlp"] += outcome.nlp_seconds
-            report.seconds["resolution"] += outcome.extract_seconds
-            report.seconds["rdf"] += outcome.rdf_seconds
-            if outcome.extraction is not None:
-                accept(document.name, cache.put(document, outcome.extraction, outcome.ntriples, outcome.output_json),
-                       cached=False)
-            elif strict:
-                raise ExtractionError(f"{document.source}: {outcome.error}")
-            else:
-                skip(document.source, outcome.error or "")
-        bar.close()
-        if not keys:
-            reasons = "; ".join(f"{path}: {reason}" for path, reason in report.skipped)
-            raise InputError(", ".join(map(str, paths)), f"no post could be read, nothing written ({reasons})")
-        report.extractions = CachedExtractions(cache, keys)
-        if live is not None:
-            t = time.perf_counter()
-            live.update(changed, removed=set(live.posts) - names)
-            report.seconds["rdf"] += time.perf_counter() - t
+        published = False
         try:
+            posts = _Posts(report, cache, graph, out, gen / "extractions", strict,
+                           tqdm(total=len(files), desc="extracting", unit="post", disable=not progress, file=sys.stderr))
+            with _executor(executor, jobs, scheduler) as running:
+                for document, outcome in running.run(posts.misses(named_files), pipeline, here):
+                    posts.extracted(document, outcome)
+            posts.bar.close()
+            if not posts.keys:
+                reasons = "; ".join(f"{path}: {reason}" for path, reason in report.skipped)
+                raise InputError(", ".join(map(str, paths)), f"no post could be read, nothing written ({reasons})")
+            report.extractions = CachedExtractions(cache, posts.keys)
+            graph.remove_posts(graph.posts() - posts.names)
             _write_outputs(report, graph, gen, progress)
             publish(out, gen)
             published = True
-        except BaseException:
-            if live is not None:
-                live.clear()  # it is ahead of the outputs on disk; the next build starts afresh
+            graph.commit(dict(paths=paths, out_dir=out, posts=len(posts.keys), triples=report.triples,
+                              skipped=report.skipped))
+            _keep_cache_small(cache, posts.keys, cache_limit)
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise OutputError(e.filename or str(gen), "no space left on the disk while writing it; the previous "
+                                                          "outputs are intact and the partial files were removed: free "
+                                                          "some space and build again") from e
             raise
-        if state is not None:
-            state.save(live, pipeline=cache.fingerprint, default_pipeline=_default_pipeline(cache, nlp, vocabulary_path),
-                       paths=paths, out_dir=out, vocabulary_path=vocabulary_path, posts=len(keys),
-                       triples=report.triples, skipped=report.skipped)
-        _keep_cache_small(cache, keys, cache_limit)
-    except OSError as e:
-        if e.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise OutputError(e.filename or str(gen), "no space left on the disk while writing it; the previous "
-                                                      "outputs are intact and the partial files were removed: free "
-                                                      "some space and build again") from e
-        raise
-    finally:
-        if not published:
-            discard(gen)
-        if store_building is not None:
-            del graph
-            gc.collect()  # close the store's files before its folder is moved
-            if report.triples and store_dir is not None and store_building.exists():
-                mark_store(store_building)
-                replace_store(store_building, Path(store_dir))
-            shutil.rmtree(store_building, ignore_errors=True)
-        held.close()
+        finally:
+            if not published:
+                discard(gen)
+            graph.close(published)
     report.seconds["total"] = time.perf_counter() - started
     return report
 
 
-def _write_outputs(report: BuildReport, graph: GraphStore | LiveGraph, gen: Path, progress: bool) -> None:
+def _open_graph(out: Path, posts: int, store_dir: str | Path | None, live: LiveGraph | None,
+                cache: ExtractionCache) -> BuildGraph:
+    """The graph this build fills: into the `--store` folder; on disk for a corpus too big for
+    memory; else the last build's graph brought up to date (`live`, or the state in the cache folder)."""
+    if store_dir is not None:
+        return StoreGraph(store_dir)
+    if posts > IN_MEMORY_POSTS:
+        if live is not None:
+            live.clear()  # it would hold the graph in memory twice; a corpus this big is built on disk each time
+        return FreshGraph(out / f".graph-store.{os.getpid()}.tmp")  # on disk, so memory stays flat; removed after
+    if live is not None:
+        return KeptGraph(live)
+    state = BuildState(cache.directory, out)
+    return KeptGraph(state.open(cache.fingerprint), state, pipeline=cache.fingerprint,
+                     default_pipeline=cache.fingerprint == pipeline_fingerprint(None))
+
+
+def _executor(executor: str | Executor, jobs: int, scheduler: str | None) -> AbstractContextManager[Executor]:
+    """The executor to run this build's extractions on: one given stays open for the caller."""
+    return nullcontext(executor) if isinstance(executor, Executor) else open_executor(executor, jobs, scheduler)
+
+
+class _Posts:
+    """The posts of one build as they are read, found in the cache or extracted, and put in the graph."""
+
+    def __init__(self, report: BuildReport, cache: ExtractionCache, graph: BuildGraph, out: Path, staging: Path,
+                 strict: bool, bar: tqdm) -> None:
+        self.report, self.cache, self.graph, self.out, self.staging = report, cache, graph, out, staging
+        self.strict, self.bar = strict, bar
+        self.keys: list[str] = []
+        self.names: set[str] = set()
+
+    def misses(self, named_files: list[tuple[Path, str]]) -> Iterator[Document]:
+        """Read each post; put in those the graph has as they are or the cache has, yield the others."""
+        for path, name in named_files:
+            t = time.perf_counter()
+            try:
+                documents = read_posts(path, name)
+            except GraphbuildError as e:
+                if self.strict:
+                    raise
+                self.skip(str(path), getattr(e, "reason", str(e)))
+                continue
+            finally:
+                self.report.seconds["read"] += time.perf_counter() - t
+            self.bar.total += len(documents) - 1  # a blog export is many posts
+            for document in documents:
+                key = self.cache.key(document)
+                published = self.out / "extractions" / extraction_file_name(document.name)
+                if self.graph.has(document.name, key) and published.exists():
+                    _carry_over(published, self.staging)
+                    self._keep(document.name, key, cached=True)
+                    continue
+                post = self.cache.get_post(document)
+                if post is None:
+                    if key in self.cache.damaged:
+                        self.report.damaged.append((str(path), self.cache.damaged[key]))
+                    yield document
+                else:
+                    self.accept(document.name, post, cached=True)
+
+    def extracted(self, document: Document, outcome: Outcome) -> None:
+        self.report.seconds["nlp"] += outcome.nlp_seconds
+        self.report.seconds["resolution"] += outcome.extract_seconds
+        self.report.seconds["rdf"] += outcome.rdf_seconds
+        if outcome.extraction is not None:
+            self.accept(document.name, self.cache.put(document, outcome.extraction, outcome.ntriples,
+                                                      outcome.output_json), cached=False)
+        elif self.strict:
+            raise ExtractionError(f"{document.source}: {outcome.error}")
+        else:
+            self.skip(document.source, outcome.error or "")
+
+    def accept(self, name: str, post: CachedPost, cached: bool) -> None:
+        t = time.perf_counter()
+        self.graph.add_post(name, post)
+        _write_file(self.staging / extraction_file_name(name), post.output_json)
+        self.report.seconds["rdf"] += time.perf_counter() - t
+        self._keep(name, post.key, cached)
+
+    def skip(self, path: str, reason: str) -> None:
+        self.report.skipped.append((path, reason))
+        self.bar.update()
+
+    def _keep(self, name: str, key: str, cached: bool) -> None:
+        self.keys.append(key)
+        self.names.add(name)
+        self.report.cached += cached
+        self.bar.update()
+
+
+def _write_outputs(report: BuildReport, graph: BuildGraph, gen: Path, progress: bool) -> None:
     """Finish the graph, then write the map and the graph into the new generation `gen` (which
     holds the extractions already); the caller publishes it whole."""
-    out = gen
     steps = tqdm(total=3, desc="writing", unit="step", disable=not progress, file=sys.stderr,
                  bar_format="{desc}: {n}/{total}{postfix}")
     steps.set_postfix_str("corpus totals")
     t = time.perf_counter()
-    if isinstance(graph, GraphStore):
-        graph.finish()  # a live graph was finished by its update
+    graph.finish()
     report.seconds["rdf"] += time.perf_counter() - t
     steps.update()
     steps.set_postfix_str("graph.html")
     t = time.perf_counter()
-    drawn, nodes = graph.map_view() if isinstance(graph, LiveGraph) else _map_view(graph)
+    drawn, nodes = graph.map_view()
     title = f"graphbuild: {len(report.extractions)} posts"
     if drawn.number_of_nodes() < nodes:
         title += f" (the {drawn.number_of_nodes():,} best-connected of {nodes:,} nodes)"
-    write_html(drawn, out / "graph.html", title=title)
+    write_html(drawn, gen / "graph.html", title=title)
     report.seconds["html"] = time.perf_counter() - t
     steps.update()
     steps.set_postfix_str("graph.ttl")
     t = time.perf_counter()
-    report.triples = graph.write_turtle(out / "graph.ttl")
-    graph.write_trig(out / "graph.trig")  # the same triples, in one named graph per post and a corpus graph
+    report.triples = graph.write_turtle(gen / "graph.ttl")
+    graph.write_trig(gen / "graph.trig")  # the same triples, in one named graph per post and a corpus graph
     report.seconds["turtle"] = time.perf_counter() - t
     steps.update()
     steps.close()
-
-
-def _map_view(graph: GraphStore) -> tuple[nx.MultiDiGraph, int]:
-    """The part of the graph the map draws, with its evidence, and the number of nodes of the whole graph."""
-    G = to_networkx(graph, evidence=False)
-    drawn = most_connected(G)
-    add_evidence(drawn, graph)
-    return drawn, G.number_of_nodes()
-
-
-def _default_pipeline(cache: ExtractionCache, nlp: Language | None, vocabulary_path: str | None) -> bool:
-    """Whether the build ran the pipeline `graphbuild build` loads (so a shell rebuild may trust its state)."""
-    return cache.fingerprint == pipeline_fingerprint(config_of(None, vocabulary_path), vocabulary_path)
-
-
-def _unchanged(live: LiveGraph, document: Document, cache: ExtractionCache, out: Path) -> bool:
-    """Whether the live graph has `document` as it is now, and its extraction JSON is still in place."""
-    return (live.posts.get(document.name) == cache.key(document)
-            and (out / "extractions" / extraction_file_name(document.name)).exists())
 
 
 def _count_misses(files: list[tuple[Path, str]], cache: ExtractionCache, enough: int) -> int:

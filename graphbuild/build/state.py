@@ -47,16 +47,14 @@ def state_folder(cache_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Pa
 
 
 def up_to_date(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, cache_dir: str | os.PathLike | None = None,
-               vocabulary_path: str | None = None, strict: bool = False) -> dict | None:
-    """The manifest of the last build into `out_dir` when a build now would give the same outputs
-    and they are in place as it wrote them (then there is nothing to do); None otherwise."""
+               strict: bool = False) -> dict | None:
+    """The manifest of the last build into `out_dir` when a build now with the default pipeline would
+    give the same outputs and they are in place as it wrote them (then there is nothing to do); None otherwise."""
     out = Path(out_dir)
     folder = state_folder(Path(cache_dir) if cache_dir else out / CACHE_DIR, out)
     try:
         manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
-        if (not manifest.get("default_pipeline") or manifest["code"] != code_fingerprint(vocabulary_path)
-                or manifest["vocabulary"] != _vocabulary_name(vocabulary_path)
-                or (strict and manifest["skipped"])):
+        if not manifest.get("default_pipeline") or manifest["code"] != code_fingerprint() or (strict and manifest["skipped"]):
             return None
         if manifest["inputs"] != input_hashes(list(paths) or [SAMPLE_CORPUS]):
             return None
@@ -92,26 +90,21 @@ def output_stats(out: Path) -> dict[str, list[int]]:
     return stats
 
 
-@lru_cache(maxsize=4)
-def code_fingerprint(vocabulary_path: str | None = None) -> str:
-    """A hash of what decides the outputs besides the posts: graphbuild's code and data files,
-    the vocabulary, and the versions of the libraries that read posts and make the graph."""
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of what decides the outputs besides the posts and the pipeline (which the state's
+    manifest names apart): graphbuild's code and data files, and the versions of the libraries
+    that read posts and make the graph."""
     h = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.rglob("*")):
         if path.suffix in (".py", ".ttl", ".jsonl", ".rq", ".toml") and "__pycache__" not in path.parts:
             h.update(str(path.relative_to(PACKAGE_DIR)).encode() + b"\0" + path.read_bytes())
-    if vocabulary_path:
-        h.update(Path(vocabulary_path).read_bytes())
     for name in _LIBRARIES:
         try:
             h.update(f"{name}=={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{name} absent".encode())
     return h.hexdigest()
-
-
-def _vocabulary_name(vocabulary_path: str | None) -> str | None:
-    return None if vocabulary_path is None else str(Path(vocabulary_path).resolve())
 
 
 class BuildState:
@@ -129,8 +122,7 @@ class BuildState:
 
         manifest = self._manifest()
         (self.folder / _MANIFEST).unlink(missing_ok=True)
-        if manifest is not None and manifest.get("pipeline") == pipeline and manifest.get("code") == code_fingerprint(
-                manifest.get("vocabulary")):
+        if manifest is not None and manifest.get("pipeline") == pipeline and manifest.get("code") == code_fingerprint():
             try:
                 kept = pickle.loads((self.folder / _KEPT).read_bytes())
                 return LiveGraph.reopen(GraphStore(self.folder / _STORE), kept)
@@ -140,12 +132,11 @@ class BuildState:
         return LiveGraph(GraphStore(self.folder / _STORE))
 
     def save(self, live, *, pipeline: str, default_pipeline: bool, paths: Iterable[str | os.PathLike], out_dir: Path,
-             vocabulary_path: str | None, posts: int, triples: int, skipped: list[tuple[str, str]]) -> None:
+             posts: int, triples: int, skipped: list[tuple[str, str]]) -> None:
         """Keep `live` (just written to `out_dir`) for the next build, with its manifest."""
         live.graph.store.flush()
         write_atomic(self.folder / _KEPT, pickle.dumps(live.kept(), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
-        manifest = {"pipeline": pipeline, "default_pipeline": default_pipeline, "code": code_fingerprint(vocabulary_path),
-                    "vocabulary": _vocabulary_name(vocabulary_path), "inputs": input_hashes(paths),
+        manifest = {"pipeline": pipeline, "default_pipeline": default_pipeline, "code": code_fingerprint(), "inputs": input_hashes(paths),
                     "outputs": output_stats(out_dir), "posts": posts, "triples": triples,
                     "skipped": [list(s) for s in skipped]}
         write_atomic(self.folder / _MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
