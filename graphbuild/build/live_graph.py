@@ -25,8 +25,7 @@ from rdflib import RDF
 
 from graphbuild.util.atomic_files import atomic_file
 from graphbuild.build.cache import CachedPost
-from graphbuild.graph.store import (CORPUS_GRAPH, GraphStore, post_graph, service_pair_iri, service_pairs_update, set_labels,
-                                    statement_totals_update)
+from graphbuild.graph.store import CORPUS_GRAPH, GraphStore, add_corpus_totals, post_graph
 from graphbuild.outputs.html_map import most_connected
 from graphbuild.graph.namespace import GB, ID
 from graphbuild.graph.network import add_evidence, refresh_networkx, to_networkx
@@ -131,11 +130,8 @@ class LiveGraph:
             self.posts[name] = post.key
         subjects = {q.subject for q in changed}
         statements = {s.value for s in subjects if s.value.startswith(_STATEMENT)}
-        if statements:
-            store.update(statement_totals_update(statements))
         labelled = {q.subject.value for q in changed if q.predicate == _SPELLING}
-        set_labels(store, labelled)
-        subjects |= self._recount_service_pairs(changed)
+        subjects |= add_corpus_totals(store, statements, labelled, self._service_pairs_touched(changed))
         for subject in subjects:
             for blocks, graph in ((self._blocks, None), (self._corpus_blocks, _CORPUS)):
                 block = subject_block(store, subject, self._terms, graph)
@@ -147,9 +143,9 @@ class LiveGraph:
         self._touched_edges = {(q.subject.value, _RELATION[q.predicate], q.object.value)
                                for q in changed if q.predicate in _RELATION}
 
-    def _recount_service_pairs(self, changed: list[ox.Quad]) -> set[ox.NamedNode]:
-        """Count again the service pairs of the talks whose `gb:mentions` changed (what each names
-        now or named before); returns the pair nodes, whether they are still there or not."""
+    def _service_pairs_touched(self, changed: list[ox.Quad]) -> set[tuple[str, str]]:
+        """The service pairs of the talks whose `gb:mentions` changed (what each names now or named
+        before): those to count again."""
         store = self.graph.store
         named: dict[ox.Term, set[str]] = {}  # talk -> what it names now or named before
         for q in changed:
@@ -159,9 +155,7 @@ class LiveGraph:
         for talk, objects in named.items():
             objects |= {q.object.value for q in store.quads_for_pattern(talk, _MENTIONS, None, ox.DefaultGraph())}
             pairs |= set(combinations(sorted(objects), 2))
-        if pairs:
-            store.update(service_pairs_update(pairs))
-        return {ox.NamedNode(service_pair_iri(a, b)) for a, b in pairs}
+        return pairs
 
     def write_turtle(self, path: str | os.PathLike) -> int:
         """graph.ttl from the kept blocks; returns the number of triples."""

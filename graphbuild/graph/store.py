@@ -19,7 +19,7 @@ from typing import IO, Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.namespace import SKOS
+from rdflib.namespace import RDF, SKOS
 
 from graphbuild.graph.sorted_turtle import write_store_trig, write_store_turtle
 from graphbuild.graph.namespace import GB, GRAPH, ID
@@ -64,31 +64,49 @@ WHERE {{ SELECT ?statement (COUNT(DISTINCT ?source) AS ?support) (MAX(?c) AS ?be
 # Which services are discussed together: each pair of services named in the same talks, with
 # the number of those talks.  Counted once here rather than by every query (at a million
 # triples, counting the pairs at query time took a third of a second).
-_SERVICE_PAIR_IRI = f'''IRI(CONCAT("{ID}service-pair/", SUBSTR(SHA1(CONCAT(STR(?s1), " ", STR(?s2))), 1, 20)))'''
+_PAIRS = ("SELECT ?s1 ?s2 (COUNT(*) AS ?n) WHERE { VALUES_PAIRS?talk gb:mentions ?s1 , ?s2 . FILTER(STR(?s1) < STR(?s2)) "
+          "?s1 a gb:Service . ?s2 a gb:Service . } GROUP BY ?s1 ?s2")
 
 
-def service_pairs_update(pairs: Iterable[tuple[str, str]] | None = None) -> str:
-    """The SPARQL update that adds the `gb:ServicePair`s of the graph; with `pairs` (service IRIs
-    `s1` < `s2`), it counts only those again, removing the old counts (an incremental rebuild)."""
-    where = "?talk gb:mentions ?s1 , ?s2 . FILTER(STR(?s1) < STR(?s2)) ?s1 a gb:Service . ?s2 a gb:Service ."
-    facts = "?pair a gb:ServicePair ; gb:pairedService ?s1 , ?s2 ; gb:talkCount ?n"
-    insert = f"""INSERT {{ {facts} . GRAPH <{CORPUS_GRAPH}> {{ {facts} }} }}
-WHERE {{
-  {{ SELECT ?s1 ?s2 (COUNT(*) AS ?n) WHERE {{ VALUES_PAIRS{where} }} GROUP BY ?s1 ?s2 }}
-  BIND({_SERVICE_PAIR_IRI} AS ?pair)
-}}"""
-    prefixes = f"PREFIX gb: <{GB._NS}>\n"
-    if pairs is None:
-        return prefixes + insert.replace("VALUES_PAIRS", "")
-    values = "VALUES (?s1 ?s2) { " + " ".join(f"(<{a}> <{b}>)" for a, b in sorted(pairs)) + " } "
-    return prefixes + f"""DELETE {{ ?pair ?p ?o . GRAPH <{CORPUS_GRAPH}> {{ ?pair ?p ?o }} }}
-WHERE {{ {values}?pair gb:pairedService ?s1 , ?s2 ; ?p ?o }} ;
-""" + insert.replace("VALUES_PAIRS", values)
+def add_service_pairs(store: ox.Store, pairs: Iterable[tuple[str, str]] | None = None) -> set[ox.NamedNode]:
+    """Add the `gb:ServicePair`s of the graph, to the default graph and the corpus graph; with
+    `pairs` (service IRIs `s1` < `s2`), count only those again, removing their old counts (an
+    incremental rebuild).  Returns the pair nodes counted (with `pairs`: all of them, gone or not)."""
+    values = ""
+    if pairs is not None:
+        pairs = sorted(pairs)
+        values = "VALUES (?s1 ?s2) { " + " ".join(f"(<{a}> <{b}>)" for a, b in pairs) + " } "
+        store.update(_PREFIXES + f"""DELETE {{ ?pair ?p ?o . GRAPH <{CORPUS_GRAPH}> {{ ?pair ?p ?o }} }}
+WHERE {{ {values}?pair gb:pairedService ?s1 , ?s2 ; ?p ?o }}""")
+    counted = set() if pairs is None else {ox.NamedNode(service_pair_iri(a, b)) for a, b in pairs}
+    quads = []
+    for r in store.query(_PREFIXES + _PAIRS.replace("VALUES_PAIRS", values)):
+        pair = ox.NamedNode(service_pair_iri(r["s1"].value, r["s2"].value))
+        counted.add(pair)
+        for graph in (ox.DefaultGraph(), ox.NamedNode(CORPUS_GRAPH)):
+            quads += [ox.Quad(pair, _TYPE, _SERVICE_PAIR, graph), ox.Quad(pair, _PAIRED, r["s1"], graph),
+                      ox.Quad(pair, _PAIRED, r["s2"], graph), ox.Quad(pair, _TALK_COUNT, r["n"], graph)]
+    store.extend(quads)
+    return counted
 
 
 def service_pair_iri(s1: str, s2: str) -> str:
-    """The IRI `service_pairs_update` gives the pair of services `s1` < `s2`."""
+    """The IRI of the pair of services `s1` < `s2` (the one place it is made)."""
     return f"{ID}service-pair/" + hashlib.sha1(f"{s1} {s2}".encode()).hexdigest()[:20]
+
+
+def add_corpus_totals(store: ox.Store, statements: Iterable[str] | None = None, entities: Iterable[str] | None = None,
+                      pairs: Iterable[tuple[str, str]] | None = None) -> set[ox.NamedNode]:
+    """What only the whole corpus knows, to the default graph and the corpus graph: each statement's
+    support count and best confidence, each entity's labels, the service pairs.  With `statements`,
+    `entities` and `pairs`, only those are counted again (an incremental rebuild; empty: none).
+    Returns the service pair nodes counted."""
+    statements = None if statements is None else set(statements)
+    if statements is None or statements:
+        store.update(statement_totals_update(statements))
+    set_labels(store, entities)
+    pairs = None if pairs is None else set(pairs)
+    return add_service_pairs(store, pairs) if pairs is None or pairs else set()
 
 
 def set_labels(store: ox.Store, entities: Iterable[str] | None = None) -> None:
@@ -126,6 +144,10 @@ def set_labels(store: ox.Store, entities: Iterable[str] | None = None) -> None:
 
 _PREF = ox.NamedNode(str(SKOS.prefLabel))
 _ALT = ox.NamedNode(str(SKOS.altLabel))
+_TYPE = ox.NamedNode(str(RDF.type))
+_SERVICE_PAIR = ox.NamedNode(str(GB.ServicePair))
+_PAIRED = ox.NamedNode(str(GB.pairedService))
+_TALK_COUNT = ox.NamedNode(str(GB.talkCount))
 
 
 BULK_LOAD_BYTES = 64 * 1024 * 1024
@@ -171,9 +193,7 @@ class GraphStore:
         """Add what only the whole corpus knows, to the default graph and the corpus graph: each
         statement's support count and best confidence, each entity's labels, the service pairs."""
         self._load_pending()
-        self.store.update(statement_totals_update())
-        set_labels(self.store)
-        self.store.update(service_pairs_update())
+        add_corpus_totals(self.store)
         if self.path is not None:
             self.store.flush()
 

@@ -14,7 +14,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from charset_normalizer import from_bytes
 
@@ -177,12 +177,6 @@ def _document(path: Path, name: str, source: str, title: str, text: str, fmt: st
     title = " ".join(title.split()) or first_line(text)
     return Document(id=document_id(text), name=name, title=title, source=source, text=text, format=fmt,
                     metadata=metadata)
-
-
-def read_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
-    """Read every post under `paths`; stops at the first unreadable one (see `build` for skipping)."""
-    for path, name in list_posts(paths):
-        yield from read_posts(path, name)
 
 
 def document_from_text(text: str, name: str = "text", source: str = "<string>", format: str = "text",

@@ -72,11 +72,6 @@ def read_graph(path: str | os.PathLike) -> Graph:
     return g
 
 
-def write_rdf(g: Graph, target: str | os.PathLike | IO, format: str) -> None:
-    """Any rdflib format: "turtle", "nt", "xml", "json-ld", "trig", ..."""
-    _write(target, serialize(g, format))
-
-
 def _prefixes(g: Graph) -> dict[str, str]:
     return {p: str(ns) for p, ns in g.namespaces() if p and str(ns)}
 
