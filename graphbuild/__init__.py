@@ -10,9 +10,14 @@ The flow, one subpackage a step (each imports only those before it; `tests/test_
 Importing the package loads no model and touches no network.
 """
 
+from importlib import metadata
+
 from graphbuild.errors import ExtractionError, GraphbuildError, InputError, QueryError
 
-__version__ = "0.1.0"
+try:
+    __version__ = metadata.version("graphbuild")  # the one version is pyproject.toml's
+except metadata.PackageNotFoundError:  # sources on the path, not installed
+    __version__ = "0+unknown"
 __all__ = ["GraphbuildError", "InputError", "ExtractionError", "QueryError", "open_graph", "__version__"]
 
 

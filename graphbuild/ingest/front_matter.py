@@ -9,15 +9,10 @@ is cut from the text and nothing else is changed.
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from dataclasses import dataclass
 
 import yaml
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 from graphbuild.errors import InputError
 from graphbuild.ingest.post_metadata import Metadata, clean_names, clean_tags, iso_date, listify
