@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-QUERIES = REPO / "ontology" / "queries"
+QUERIES = REPO / "graphbuild" / "query" / "queries"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 NESTED = ["SELECT * WHERE " + "{" * 2500 + "}" * 2500,
           "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 10000 + "?o" + ")" * 10000 + ") }",
@@ -175,8 +175,8 @@ def _tree_rss_mb(pid: int) -> tuple[float, float]:
 
 def expected_answers(graph: Path) -> dict[str, list]:
     """Every saved query's answer from pyoxigraph in this process, in the endpoint's JSON shape."""
-    from graphbuild.query import load_store
-    from graphbuild.serve import SparqlEndpoint
+    from graphbuild.query.sparql import load_store
+    from graphbuild.query.serve import SparqlEndpoint
 
     endpoint = SparqlEndpoint(load_store(graph))
     return {name: rows_of(endpoint.evaluate(q, "application/sparql-results+json")[1])

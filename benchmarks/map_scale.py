@@ -15,7 +15,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from graphbuild.html_map import write_html
+from graphbuild.outputs.html_map import write_html
 
 TYPES = [("Service", 0.3), ("Technology", 0.2), ("Company", 0.15), ("Talk", 0.2), ("Person", 0.1), ("Event", 0.05)]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

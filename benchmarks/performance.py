@@ -5,7 +5,7 @@
    same run.
 2. A full build of a synthetic corpus (`graphbuild build`, as a user runs it), seconds per
    stage; then a rebuild after one post changed, and one after none did.
-3. SPARQL latency of every saved query (`ontology/queries/*.rq`) on graphs of about 10k,
+3. SPARQL latency of every saved query (`graphbuild/query/queries/*.rq`) on graphs of about 10k,
    100k and 1M triples: pyoxigraph (p50 of several runs) and rdflib (one run, with a
    time limit).
 4. Optionally (`--scale-posts 10000`), a build of that many synthetic posts with its peak RSS.
@@ -38,11 +38,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from synthetic_corpus import write_corpus  # noqa: E402
 
-from graphbuild.executors import default_jobs, extract_document, map_in_order  # noqa: E402
-from graphbuild.ingest import document_from_text, find_posts, read_document  # noqa: E402
-from graphbuild.records import Extraction  # noqa: E402
+from graphbuild.build.executors import default_jobs, extract_document, map_in_order  # noqa: E402
+from graphbuild.ingest.posts import document_from_text, find_posts, read_document  # noqa: E402
+from graphbuild.nlp.records import Extraction  # noqa: E402
 
-QUERIES = sorted((REPO / "ontology" / "queries").glob("*.rq"))
+QUERIES = sorted((REPO / "graphbuild" / "query" / "queries").glob("*.rq"))
 
 
 def peak_rss_mb() -> float:
@@ -52,8 +52,8 @@ def peak_rss_mb() -> float:
 def throughput(seeds: Path, gold: Path | None) -> None:
     import spacy
 
-    from graphbuild.nlp import load_pipeline, process_one
-    from graphbuild.extract import extract
+    from graphbuild.nlp.pipeline import load_pipeline, process_one
+    from graphbuild.nlp.extract import extract
 
     documents = [read_document(p) for p in find_posts([seeds])]
     texts = [d.text for d in documents]
@@ -95,7 +95,7 @@ def throughput(seeds: Path, gold: Path | None) -> None:
         print(f"| {name} | {seconds:.2f} | {chars / seconds:,.0f} | {bare_s / seconds:.2f} |")
     print(f"\nentity resolution and relation records (extract) for all seeds: {resolution_s:.2f} s\n")
     if gold is not None:
-        from graphbuild.evaluate import evaluate, format_evaluation, load_gold
+        from graphbuild.nlp.evaluate import evaluate, format_evaluation, load_gold
 
         print("Seeds F1 from the one-process run above:\n```")
         print(format_evaluation(evaluate(records, load_gold(gold))))
@@ -223,7 +223,7 @@ def renamed(ex: Extraction, copy: int) -> Extraction:
 
 
 def sparql(extractions: list[Extraction], sizes: list[int], rdflib_timeout: float, work: Path) -> None:
-    from graphbuild.graph_store import GraphStore
+    from graphbuild.graph.store import GraphStore
 
     print("## 3. SPARQL latency of the saved queries (ms)\n")
     header = "| query | " + " | ".join(f"pyoxigraph p50 @{s:,} | rdflib @{s:,}" for s in sizes) + " |"

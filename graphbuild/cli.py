@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
 
-from graphbuild.display_text import printable
+from graphbuild.util.display_text import printable
 from graphbuild.errors import GraphbuildError
 
 
@@ -56,35 +57,38 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
 
     Posts whose text and pipeline have not changed since the last build come from the cache, and
     the last build's graph is kept there too: only the changed posts are taken out and put back."""
-    vocabulary_path = _vocabulary_path(vocabulary_file)
-    if not watch and store_dir is None and vocabulary_path is None:
-        from graphbuild.build_state import up_to_date
+    if not watch and store_dir is None and vocabulary_file is None:
+        from graphbuild.build.state import up_to_date
 
         last = up_to_date(paths, out_dir, cache_dir, strict=strict)
         if last is not None:  # nothing to do: the model is not loaded, the outputs stay as they are
             click.echo(f"{last['posts']} posts unchanged since the last build, {len(last['skipped'])} skipped, "
                        f"{last['triples']} triples -> {out_dir}")
             return
-    from graphbuild.build import build as run_build
-    from graphbuild.safe_paths import snapshot_posts
+    from graphbuild.build.executors import default_jobs, open_executor
+    from graphbuild.build.job import build as run_build
 
     if scheduler is not None and executor != "dask":
         _fail(f"--scheduler {scheduler} needs --executor dask (the local executor has no scheduler)")
-    options = dict(strict=strict, progress=not quiet, executor=executor, scheduler=scheduler, cache_dir=cache_dir,
-                   store_dir=store_dir, follow_links=follow_links, wait=not no_wait, cache_limit=cache_limit_mb << 20,
-                   vocabulary_path=vocabulary_path)
+    pipeline = _pipeline(vocabulary_file)
+    options = dict(strict=strict, progress=not quiet, cache_dir=cache_dir, store_dir=store_dir,
+                   follow_links=follow_links, wait=not no_wait, cache_limit=cache_limit_mb << 20)
     if watch and store_dir is None:
-        from graphbuild.live_graph import LiveGraph
+        from graphbuild.build.live_graph import LiveGraph
 
         options["live"] = LiveGraph()  # kept between rebuilds, which then redo only the changed posts' part
-    try:
-        report = run_build(paths, out_dir, jobs=jobs, **options)
-    except GraphbuildError as e:
-        _fail(e)
-    _print_report(report, timings)
-    if watch:
-        _watch(paths, interval, lambda nlp: run_build(paths, out_dir, nlp=nlp, **options), timings,
-               lambda watched: snapshot_posts(watched, out_dir, (cache_dir, store_dir), follow_links), vocabulary_path)
+    with ExitStack() as keep:
+        if watch and executor == "dask":  # one cluster for every rebuild
+            options["executor"] = keep.enter_context(open_executor("dask", jobs or default_jobs(), scheduler))
+        else:
+            options.update(executor=executor, scheduler=scheduler)
+        try:
+            report = run_build(paths, out_dir, pipeline, jobs=jobs, **options)
+        except GraphbuildError as e:
+            _fail(e)
+        _print_report(report, timings)
+        if watch:
+            _watch(paths, out_dir, interval, pipeline, options, timings, (cache_dir, store_dir), follow_links)
 
 
 def _print_report(report, timings: bool) -> None:
@@ -98,37 +102,40 @@ def _print_report(report, timings: bool) -> None:
         click.echo("peak RSS MB: " + ", ".join(f"{who} {mb:.0f}" for who, mb in peak.items()))
 
 
-def _vocabulary_path(vocabulary_file: Path | None) -> str | None:
-    """The vocabulary file the pipeline loads: the shipped one, or it with the user's terms added."""
+def _pipeline(vocabulary_file: Path | None):
+    """The pipeline value: the default one, or with the user's terms added to the shipped vocabulary."""
+    from graphbuild.nlp.pipeline import Pipeline
+
     if vocabulary_file is None:
-        return None
-    from graphbuild.user_vocabulary import with_user_vocabulary
+        return Pipeline()
+    from graphbuild.nlp.user_vocabulary import with_user_vocabulary
 
     try:
-        return with_user_vocabulary(vocabulary_file)
+        return Pipeline(vocabulary_path=with_user_vocabulary(vocabulary_file))
     except GraphbuildError as e:
         _fail(e)
 
 
-def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, snapshot,
-           vocabulary_path: str | None = None) -> None:
+def _watch(paths: tuple[Path, ...], out_dir: Path, interval: float, pipeline, options: dict, timings: bool,
+           own_folders: tuple, follow_links: bool) -> None:
     """Rebuild with one loaded pipeline whenever the posts under `paths` change (and have stopped changing);
     stop with a message when a watched folder or file is gone."""
     import time
 
-    from graphbuild.nlp import load_pipeline
-
-    from graphbuild.build import SAMPLE_CORPUS
+    from graphbuild.build.job import SAMPLE_CORPUS, build as run_build
+    from graphbuild.build.safe_paths import snapshot_posts
 
     watched = list(paths) or [SAMPLE_CORPUS]
-    nlp = load_pipeline(vocabulary_path=vocabulary_path)
-    last, pending = snapshot(watched), None
+    # loaded once here; a Dask cluster loads it once per worker and is kept (options["executor"])
+    nlp = pipeline if "executor" in options and not isinstance(options["executor"], str) else pipeline.load()
+    snapshot = lambda: snapshot_posts(watched, out_dir, own_folders, follow_links)  # noqa: E731
+    last, pending = snapshot(), None
     click.echo(f"graphbuild: watching {len(last)} posts; Ctrl-C stops", err=True)
     try:
         while True:
             time.sleep(interval)
             try:
-                now = snapshot(watched)
+                now = snapshot()
             except GraphbuildError as e:
                 _fail(f"{e}; stopped watching (the outputs of the last build are kept)")
             if now == last or now != pending:
@@ -136,7 +143,7 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, sna
                 continue
             last, pending = now, None
             try:
-                _print_report(rebuild(nlp), timings)
+                _print_report(run_build(paths, out_dir, nlp, **options), timings)
             except GraphbuildError as e:
                 click.echo(f"graphbuild: error: {printable(str(e))} (still watching)", err=True)
     except KeyboardInterrupt:
@@ -150,16 +157,14 @@ def _watch(paths: tuple[Path, ...], interval: float, rebuild, timings: bool, sna
               help="A TOML file of your own services, companies and technologies, added to the shipped vocabulary.")
 def extract(file: Path, evidence: bool, vocabulary_file: Path | None) -> None:
     """Print one post's extraction record as JSON (the gold files' shape)."""
-    from graphbuild.extract import extract as run_extract
-    from graphbuild.ingest import read_document
-    from graphbuild.nlp import load_pipeline, process_one
-    from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
+    from graphbuild.ingest.posts import read_document
+    from graphbuild.nlp.extract import extract as run_extract
+    from graphbuild.nlp.pipeline import process_one
 
-    vocabulary_path = _vocabulary_path(vocabulary_file)
+    pipeline = _pipeline(vocabulary_file)
     try:
         document = read_document(file)
-        nlp = load_pipeline(vocabulary_path=vocabulary_path)
-        record = run_extract(document, process_one(nlp, document), Vocabulary.load(vocabulary_path or DEFAULT_PATH))
+        record = run_extract(document, process_one(pipeline.load(), document), pipeline.vocabulary())
     except GraphbuildError as e:
         _fail(e)
     click.echo(json.dumps(record.to_json(evidence=evidence), ensure_ascii=False, indent=2))
@@ -182,8 +187,8 @@ def query(graph: Path | None, query: str | None, params: tuple[str, ...], fmt: s
 
     QUERY is SPARQL text, a .rq file or the name of a saved query (see --saved).  The graph's
     prefixes (gb:, skos:, svc:, ...) are predefined.  Ctrl-C stops a running query."""
-    from graphbuild.query import format_result, prefixes_text
-    from graphbuild.query_process import run_query_file
+    from graphbuild.query.sparql import format_result, prefixes_text
+    from graphbuild.query.process import run_query_file
 
     if show_prefixes:
         return click.echo(prefixes_text())
@@ -209,7 +214,7 @@ def query(graph: Path | None, query: str | None, params: tuple[str, ...], fmt: s
 
 
 def _saved_queries_text() -> str:
-    from graphbuild.saved_queries import saved_queries
+    from graphbuild.query.saved import saved_queries
 
     lines = []
     for q in saved_queries().values():
@@ -226,9 +231,9 @@ def _saved_queries_text() -> str:
 def show(name: str, graph: Path, type_: str | None) -> None:
     """Everything GRAPH says about the entity called NAME (any spelling, or its IRI): its type,
     spellings, talks, companies, services and events, with the sentences and posts behind them."""
-    from graphbuild.entity_lookup import resolve_entity
-    from graphbuild.entity_profile import entity_profile
-    from graphbuild.query import load_store
+    from graphbuild.query.entity_lookup import resolve_entity
+    from graphbuild.query.entity_profile import entity_profile
+    from graphbuild.query.sparql import load_store
 
     try:
         store = load_store(graph)
@@ -245,9 +250,9 @@ def show(name: str, graph: Path, type_: str | None) -> None:
               help="Folder for the files.  [default: export-FORMAT next to GRAPH]")
 def export_graph(graph: Path, fmt: str, out_dir: Path | None) -> None:
     """Write GRAPH (a Turtle file or a --store folder) for tools that do not read RDF: its entities and relations."""
-    from graphbuild.network import to_networkx
-    from graphbuild.query import load_store
-    from graphbuild.tool_export import write_export
+    from graphbuild.graph.network import to_networkx
+    from graphbuild.query.sparql import load_store
+    from graphbuild.outputs.tool_export import write_export
 
     try:
         G = to_networkx(load_store(graph), evidence=False)
@@ -277,7 +282,7 @@ def publish(graph: Path, endpoint: str, full: bool, state_path: Path | None, upd
 
     Credentials: GRAPHBUILD_PUBLISH_TOKEN (bearer), or GRAPHBUILD_PUBLISH_USER and GRAPHBUILD_PUBLISH_PASSWORD,
     or the endpoint host's entry in the netrc file."""
-    from graphbuild.publish import publish as run_publish
+    from graphbuild.outputs.publish import publish as run_publish
 
     try:
         report = run_publish(graph, endpoint, full=full, state_path=state_path, update_endpoint=update_endpoint,
@@ -300,9 +305,7 @@ def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Pa
 
     PATHS are corpus folders (each holding texts/ and gold/), or, after a single --gold
     pair, more posts of that corpus.  Every post needs a gold file."""
-    from graphbuild.evaluate import Corpus, evaluate_corpora, format_evaluation
-    from graphbuild.nlp import load_pipeline
-    from graphbuild.vocabulary import DEFAULT_PATH, Vocabulary
+    from graphbuild.nlp.evaluate import Corpus, evaluate_corpora, format_evaluation
 
     try:
         corpora = [Corpus(posts.resolve().name or str(posts), gold, (posts,)) for gold, posts in pairs]
@@ -312,9 +315,8 @@ def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Pa
             corpora += [Corpus.from_folder(p) for p in paths]
         if not corpora:
             raise click.UsageError("give --gold GOLD POSTS or a corpus folder holding texts/ and gold/")
-        vocabulary_path = _vocabulary_path(vocabulary_file)
-        tables = evaluate_corpora(load_pipeline(vocabulary_path=vocabulary_path), corpora,
-                                  Vocabulary.load(vocabulary_path or DEFAULT_PATH))
+        pipeline = _pipeline(vocabulary_file)
+        tables = evaluate_corpora(pipeline.load(), corpora, pipeline.vocabulary())
     except GraphbuildError as e:
         _fail(e)
     for name, table in tables:
@@ -326,8 +328,8 @@ def evaluate(pairs: tuple[tuple[Path, Path], ...], errors: bool, paths: tuple[Pa
 @click.argument("graph", type=click.Path(path_type=Path))
 def validate(graph: Path) -> None:
     """Check GRAPH (a Turtle file or a --store folder) against the SHACL shapes; exit 1 when it does not conform."""
-    from graphbuild.export import read_graph
-    from graphbuild.validate import validate_graph
+    from graphbuild.outputs.export import read_graph
+    from graphbuild.graph.validate import validate_graph
 
     try:
         g = read_graph(graph)
@@ -340,18 +342,14 @@ def validate(graph: Path) -> None:
         sys.exit(1)
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path))
 @click.option("--top", default=10, show_default=True, help="How many entities to list per type.")
 def stats(graph: Path, top: int) -> None:
     """Counts per type and relation in GRAPH (a Turtle file or a --store folder), and the top entities
     of each type by the number of posts that name them."""
-    from graphbuild.query import load_store
-    from graphbuild.stats import graph_stats
+    from graphbuild.query.sparql import load_store
+    from graphbuild.query.stats import graph_stats
 
     try:
         store = load_store(graph)
@@ -379,8 +377,8 @@ def stats(graph: Path, top: int) -> None:
 def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_mb: int, allow_service: bool,
           workers: int, allowed_hosts: tuple[str, ...], cors: str | None) -> None:
     """Serve GRAPH (a Turtle file or a --store folder) as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
-    from graphbuild.query import load_store
-    from graphbuild.serve import make_server
+    from graphbuild.query.sparql import load_store
+    from graphbuild.query.serve import make_server
 
     if not 0 <= port <= 65535:
         _fail(f"--port {port}: a port is a number from 0 to 65535 (0 picks a free one)")
@@ -398,3 +396,7 @@ def serve(graph: Path, host: str, port: int, timeout: float, limit: int, memory_
         pass
     finally:
         server.server_close()
+
+
+if __name__ == "__main__":
+    main()

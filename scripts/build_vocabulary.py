@@ -1,8 +1,8 @@
-"""Regenerate ontology/vocabulary.jsonl and ontology/aws-services.ttl.
+"""Regenerate graphbuild/nlp/data/vocabulary.jsonl and graphbuild/graph/ontology/aws-services.ttl.
 
 Sources: botocore's service models (every AWS service with an API: full name,
 abbreviation, service id, client name) and the curated TOML files in
-ontology/curated/ (products without an API, Japanese spellings, abbreviations,
+graphbuild/nlp/data/curated/ (products without an API, Japanese spellings, abbreviations,
 companies, technologies, events).  Run after upgrading botocore or editing a
 curated file:
 
@@ -22,11 +22,12 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
 ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY = ROOT / "ontology"
+ONTOLOGY = ROOT / "graphbuild" / "graph" / "ontology"
+VOCABULARY = ROOT / "graphbuild" / "nlp" / "data"  # vocabulary.jsonl and the curated/ files it is made from
 sys.path.insert(0, str(ROOT))
-from graphbuild.normalize import fold  # noqa: E402
-from graphbuild.entities import slug  # noqa: E402
-from graphbuild.namespace import GB, ID  # noqa: E402
+from graphbuild.nlp.normalize import fold  # noqa: E402
+from graphbuild.nlp.entities import slug  # noqa: E402
+from graphbuild.graph.namespace import GB, ID  # noqa: E402
 
 PREFIX = re.compile(r"^(Amazon|AWS)\s+")
 VERSION = re.compile(r"\s*(V\d+|v\d+)$")
@@ -178,7 +179,7 @@ def reference_entries() -> list[dict]:
         lines = (DATA / name).read_text(encoding="utf-8").splitlines()
         header = lines[0].split("\t")
         return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line.strip()]
-    skip = {fold(x) for x in tomllib.loads((ONTOLOGY / "curated" / "technologies.toml").read_text(
+    skip = {fold(x) for x in tomllib.loads((VOCABULARY / "curated" / "technologies.toml").read_text(
         encoding="utf-8")).get("not_from_reference_lists", [])}
     cncf = rows("cncf-landscape.tsv")
     languages = [r for r in rows("linguist-languages.tsv") if r["type"] in ("programming", "markup", "data")]
@@ -234,22 +235,22 @@ def write_skos(services: list[dict], path: Path) -> None:
 
 
 def main() -> None:
-    curated = tomllib.loads((ONTOLOGY / "curated" / "services.toml").read_text(encoding="utf-8"))
+    curated = tomllib.loads((VOCABULARY / "curated" / "services.toml").read_text(encoding="utf-8"))
     services = service_entries(curated)
     entries = (services
-               + simple_entries(ONTOLOGY / "curated" / "companies.toml", "Company", "org")
-               + simple_entries(ONTOLOGY / "curated" / "technologies.toml", "Technology", "tech")
-               + event_entries(ONTOLOGY / "curated" / "events.toml"))
+               + simple_entries(VOCABULARY / "curated" / "companies.toml", "Company", "org")
+               + simple_entries(VOCABULARY / "curated" / "technologies.toml", "Technology", "tech")
+               + event_entries(VOCABULARY / "curated" / "events.toml"))
     curated_ids = {e["id"] for e in entries}
     entries += [e for e in reference_entries() if e["id"] not in curated_ids]
     dedupe_labels(entries)
     entries = [e for e in entries if e["labels"] or e["exact"]]
     entries.sort(key=lambda e: e["id"])
-    with open(ONTOLOGY / "vocabulary.jsonl", "w", encoding="utf-8") as f:
+    with open(VOCABULARY / "vocabulary.jsonl", "w", encoding="utf-8") as f:
         for e in entries:
             f.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
     write_skos([e for e in entries if e["type"] == "Service"], ONTOLOGY / "aws-services.ttl")
-    print(f"{len(entries)} entries ({len(services)} services) -> ontology/vocabulary.jsonl, ontology/aws-services.ttl")
+    print(f"{len(entries)} entries ({len(services)} services) -> graphbuild/nlp/data/vocabulary.jsonl, graphbuild/graph/ontology/aws-services.ttl")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Train graphbuild's small learned scorers on the development gold, and cross-validate them.
 
-    python scripts/train_scorers.py              # fit on every corpus, write graphbuild/models/*.json
+    python scripts/train_scorers.py              # fit on every corpus, write graphbuild/nlp/models/*.json
     python scripts/train_scorers.py --cv         # leave-one-document-out: the honest figures
 
 Each scorer is a logistic regression (scikit-learn, lbfgs, fixed settings: deterministic)
@@ -23,15 +23,15 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graphbuild.evaluate import (Corpus, Evaluation, _keys, _similarity, evaluate,  # noqa: E402
+from graphbuild.nlp.evaluate import (Corpus, Evaluation, _keys, _similarity, evaluate,  # noqa: E402
                                  format_evaluation, load_gold, match_entities)
-from graphbuild.extract import extract  # noqa: E402
-from graphbuild.ingest import list_posts, read_posts  # noqa: E402
-from graphbuild.nlp import load_pipeline, process_one  # noqa: E402
-from graphbuild.normalize import fold  # noqa: E402
-from graphbuild.person_names import gold_person_keys  # noqa: E402
-from graphbuild.scorer import MODELS, LinearScorer  # noqa: E402
-from graphbuild.talks import _blocks_of, _marked  # noqa: E402
+from graphbuild.nlp.extract import extract  # noqa: E402
+from graphbuild.ingest.posts import list_posts, read_posts  # noqa: E402
+from graphbuild.nlp.normalize import fold  # noqa: E402
+from graphbuild.nlp.person_names import gold_person_keys  # noqa: E402
+from graphbuild.nlp.pipeline import load_pipeline, process_one  # noqa: E402
+from graphbuild.nlp.scorer import MODELS, LinearScorer  # noqa: E402
+from graphbuild.nlp.talks import _blocks_of, _marked  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_CORPORA = [Corpus("seeds", SHARED / "eval" / "gold", (SHARED / "seeds",)),

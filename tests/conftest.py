@@ -16,14 +16,14 @@ GOLD = SHARED / "eval" / "gold"
 
 @pytest.fixture(scope="session")
 def nlp():
-    from graphbuild.nlp import load_pipeline
+    from graphbuild.nlp.pipeline import load_pipeline
 
     return load_pipeline()
 
 
 @pytest.fixture(scope="session")
 def vocabulary():
-    from graphbuild.vocabulary import Vocabulary
+    from graphbuild.nlp.vocabulary import Vocabulary
 
     return Vocabulary.load()
 
@@ -41,7 +41,7 @@ def shared_seeds() -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def seeds_build(nlp, shared_seeds, tmp_path_factory):
     """The seeds built once: (report, out_dir)."""
-    from graphbuild.build import build
+    from graphbuild.build.job import build
 
     out = tmp_path_factory.mktemp("seeds-out")
     return build([shared_seeds[0]], out, nlp=nlp, progress=False), out
@@ -49,7 +49,7 @@ def seeds_build(nlp, shared_seeds, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sample_build(nlp, tmp_path_factory):
-    from graphbuild.build import build
+    from graphbuild.build.job import build
 
     out = tmp_path_factory.mktemp("sample-out")
     return build(None, out, nlp=nlp, progress=False), out
@@ -57,8 +57,8 @@ def sample_build(nlp, tmp_path_factory):
 
 def make_doc(nlp, text: str):
     """Run the whole pipeline on a string, as `build` does for a post."""
-    from graphbuild.ingest import document_from_text
-    from graphbuild.nlp import process_one
+    from graphbuild.ingest.posts import document_from_text
+    from graphbuild.nlp.pipeline import process_one
 
     document = document_from_text(text)
     return document, process_one(nlp, document)

@@ -1,7 +1,7 @@
 import networkx as nx
 import pytest
 
-from graphbuild.analysis import (central_services, companies_sharing_services, service_comention_graph,
+from graphbuild.query.analysis import (central_services, companies_sharing_services, service_comention_graph,
                                  service_communities)
 
 
@@ -35,8 +35,8 @@ def test_communities_and_shared_services():
 
 @pytest.mark.model
 def test_sample_companies_share_services(sample_build):
-    from graphbuild.export import read_turtle
-    from graphbuild.network import to_networkx
+    from graphbuild.outputs.export import read_turtle
+    from graphbuild.graph.network import to_networkx
 
     _, out = sample_build
     pairs = companies_sharing_services(to_networkx(read_turtle(out / "graph.ttl")))

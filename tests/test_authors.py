@@ -1,7 +1,7 @@
 """Writers found by `graphbuild.authors.find_authors` on text alone (no model)."""
 
-from graphbuild.authors import find_authors
-from graphbuild.structure import split_lines
+from graphbuild.nlp.authors import find_authors
+from graphbuild.nlp.structure import split_lines
 
 
 def authors_of(text: str, companies=(), metadata_authors=(), site=None, publisher=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graphbuild.errors import InputError
-from graphbuild.ingest import list_posts, read_posts, source_path
+from graphbuild.ingest.posts import list_posts, read_posts, source_path
 from tests.make_blog_exports import expected_posts, write_exports
 
 

@@ -17,14 +17,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from graphbuild.build import SAMPLE_CORPUS, build
+from graphbuild.build.job import SAMPLE_CORPUS, build
 from graphbuild.errors import InputError
-from graphbuild.export import read_turtle, serialize
-from graphbuild.extract import extract
-from graphbuild.ingest import document_from_text
-from graphbuild.nlp import process_one
-from graphbuild.rdf import to_rdf
-from graphbuild.validate import validate_graph
+from graphbuild.outputs.export import read_turtle, serialize
+from graphbuild.nlp.extract import extract
+from graphbuild.ingest.posts import document_from_text
+from graphbuild.nlp.pipeline import process_one
+from graphbuild.graph.store import to_rdf
+from graphbuild.graph.validate import validate_graph
 from tests.hostile_corpus import expected_skips, write_hostile_corpus
 
 pytestmark = pytest.mark.model
@@ -232,7 +232,7 @@ def test_a_rebuild_extracts_only_the_changed_post_and_gives_the_graph_of_a_fresh
 
 
 def test_a_store_folder_answers_queries_like_the_turtle_file_and_survives_a_failed_build(nlp, tmp_path):
-    from graphbuild.query import load_store, read_query, run_query
+    from graphbuild.query.sparql import load_store, read_query, run_query
 
     out, store = tmp_path / "out", tmp_path / "store"
     build(None, out, nlp=nlp, store_dir=store, progress=False)
@@ -247,13 +247,13 @@ def test_a_store_folder_answers_queries_like_the_turtle_file_and_survives_a_fail
     assert run_query(load_store(store), query) == expected
 
 
-REPO_QUERIES = Path(__file__).resolve().parent.parent / "ontology" / "queries"
+REPO_QUERIES = Path(__file__).resolve().parent.parent / "graphbuild" / "query" / "queries"
 
 
 def test_a_corpus_too_big_for_memory_is_built_on_disk_with_the_same_bytes(nlp, sample_build, tmp_path, monkeypatch):
-    import graphbuild.build
+    import graphbuild.build.job
 
-    monkeypatch.setattr(graphbuild.build, "IN_MEMORY_POSTS", 1)
+    monkeypatch.setattr(graphbuild.build.job, "IN_MEMORY_POSTS", 1)
     build(None, tmp_path / "disk", nlp=nlp, progress=False)
     assert _outputs(tmp_path / "disk") == _outputs(sample_build[1])
     assert not list((tmp_path / "disk").glob(".graph-store.*"))  # the temporary store is gone
@@ -261,7 +261,7 @@ def test_a_corpus_too_big_for_memory_is_built_on_disk_with_the_same_bytes(nlp, s
 
 def test_a_live_graph_brought_up_to_date_gives_the_bytes_of_a_fresh_build(nlp, tmp_path):
     """What --watch does: change a post, add one, remove one; each time the outputs equal a fresh build's."""
-    from graphbuild.live_graph import LiveGraph
+    from graphbuild.build.live_graph import LiveGraph
 
     corpus, out = tmp_path / "posts", tmp_path / "out"
     shutil.copytree(SAMPLE_CORPUS, corpus)
@@ -289,13 +289,13 @@ def test_a_live_graph_brought_up_to_date_gives_the_bytes_of_a_fresh_build(nlp, t
 
 
 def test_a_live_graph_is_not_kept_for_a_corpus_too_big_for_memory(nlp, sample_build, tmp_path, monkeypatch):
-    import graphbuild.build
-    from graphbuild.live_graph import LiveGraph
+    import graphbuild.build.job
+    from graphbuild.build.live_graph import LiveGraph
 
     live = LiveGraph()
     build(None, tmp_path / "small", nlp=nlp, progress=False, live=live)
     assert live.posts
-    monkeypatch.setattr(graphbuild.build, "IN_MEMORY_POSTS", 1)
+    monkeypatch.setattr(graphbuild.build.job, "IN_MEMORY_POSTS", 1)
     build(None, tmp_path / "big", nlp=nlp, progress=False, live=live)
     assert not live.posts  # forgotten: built on disk, and a later live build starts afresh
     assert _outputs(tmp_path / "big") == _outputs(sample_build[1])

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from graphbuild.build import SAMPLE_CORPUS, build
-from graphbuild.build_state import BuildState, up_to_date
-from graphbuild.live_graph import LiveGraph
+from graphbuild.build.job import SAMPLE_CORPUS, build
+from graphbuild.build.state import BuildState, up_to_date
+from graphbuild.build.live_graph import LiveGraph
 from tests.test_build import _outputs
 
 pytestmark = pytest.mark.model

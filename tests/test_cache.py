@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
-from graphbuild.cache import ExtractionCache, pipeline_fingerprint
-from graphbuild.ingest import document_from_text
-from graphbuild.vocabulary import DEFAULT_PATH
+from graphbuild.build.cache import ExtractionCache, pipeline_fingerprint
+from graphbuild.ingest.posts import document_from_text
+from graphbuild.nlp.pipeline import Pipeline
+from graphbuild.nlp.vocabulary import DEFAULT_PATH
 from tests.test_rdf import record
 
 
@@ -27,14 +29,26 @@ def test_a_changed_text_or_pipeline_misses(tmp_path):
     assert ExtractionCache(tmp_path, "pipeline-1").get(document_from_text("本文です。!")) is None
 
 
-def test_the_fingerprint_changes_with_the_vocabulary_and_the_pipeline_config(tmp_path):
+def test_the_fingerprint_changes_with_the_vocabulary_the_components_and_their_settings(tmp_path):
     vocabulary = tmp_path / "vocabulary.jsonl"
     vocabulary.write_bytes(DEFAULT_PATH.read_bytes())
-    same = pipeline_fingerprint("config", vocabulary)
-    assert pipeline_fingerprint("config", vocabulary) == same
-    assert pipeline_fingerprint("other config", vocabulary) != same
+    same = pipeline_fingerprint(Pipeline(vocabulary_path=vocabulary))
+    assert pipeline_fingerprint(Pipeline(vocabulary_path=vocabulary)) == same
+    assert pipeline_fingerprint(Pipeline()) == pipeline_fingerprint(None) == same  # the same bytes elsewhere
+    assert pipeline_fingerprint(Pipeline(vocabulary_path=vocabulary).without("graphbuild_talks")) != same
+    assert pipeline_fingerprint(Pipeline(vocabulary_path=vocabulary).configured(
+        "graphbuild_relations", parse_stages=["tok2vec", "parser"])) != same
     vocabulary.write_bytes(DEFAULT_PATH.read_bytes() + b'{"id": "svc:new", "type": "Service", "name": "New"}\n')
-    assert pipeline_fingerprint("config", vocabulary) != same
+    assert pipeline_fingerprint(Pipeline(vocabulary_path=vocabulary)) != same
+
+
+def test_a_pipeline_is_one_hashable_picklable_value():
+    import pickle
+
+    pipeline = Pipeline().configured("graphbuild_relations", parse_stages=["tok2vec", "parser"])
+    assert pickle.loads(pickle.dumps(pipeline)) == pipeline and hash(pipeline) == hash(pickle.loads(pickle.dumps(pipeline)))
+    assert Pipeline().without("graphbuild_talks").components == tuple(
+        c for c in Pipeline().components if c != "graphbuild_talks")
 
 
 def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):
@@ -51,11 +65,15 @@ def test_every_module_that_makes_a_cached_entry_is_in_the_fingerprint():
     """A module that extraction imports but EXTRACTION_CODE leaves out would leave stale entries after it changed."""
     import subprocess
     import sys
+    from fnmatch import fnmatch
 
-    from graphbuild.cache import EXTRACTION_CODE
+    from graphbuild.build.cache import EXTRACTION_CODE, PACKAGE_DIR
 
-    listing = "import sys, graphbuild.executors; print(' '.join(sorted(sys.modules)))"  # what a worker runs
-    modules = subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, check=True).stdout.split()
-    used = {m.split(".")[1] + ".py" for m in modules if m.startswith("graphbuild.") and m.count(".") == 1}
-    left_out = used - set(EXTRACTION_CODE) - {"errors.py"}
+    listing = ("import sys, graphbuild.build.executors; print('\\n'.join(m.__file__ for n, m in sys.modules.items() "
+               "if n.startswith('graphbuild.') and getattr(m, '__file__', None)))")  # what a worker runs
+    files = subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, check=True).stdout.split()
+    used = {Path(f).resolve().relative_to(PACKAGE_DIR).as_posix() for f in files}
+    assert "nlp/talks.py" in used
+    left_out = {f for f in used if not any(fnmatch(f, pattern) for pattern in EXTRACTION_CODE)}
+    left_out -= {"errors.py"} | {f for f in left_out if f.endswith("__init__.py")}
     assert not left_out, f"extraction imports {left_out}; add them to EXTRACTION_CODE"

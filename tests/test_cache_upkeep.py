@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from graphbuild.build import SAMPLE_CORPUS, build
-from graphbuild.cache import PARTS, ExtractionCache
-from graphbuild.cache_upkeep import USES, prune, record_use
-from graphbuild.ingest import document_from_text
+from graphbuild.build.job import SAMPLE_CORPUS, build
+from graphbuild.build.cache import PARTS, ExtractionCache
+from graphbuild.build.cache_upkeep import USES, prune, record_use
+from graphbuild.ingest.posts import document_from_text
 from tests.test_build import _outputs
 from tests.test_rdf import record
 

@@ -4,8 +4,8 @@ import pyoxigraph as ox
 import pytest
 
 import graphbuild
-from graphbuild import charts
-from graphbuild.rdf import SCHEMA
+from graphbuild.outputs import charts
+from graphbuild.graph.rdf import SCHEMA
 
 pytestmark = pytest.mark.model
 

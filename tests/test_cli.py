@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
-from graphbuild.build import SAMPLE_CORPUS
+from graphbuild.build.job import SAMPLE_CORPUS
 from graphbuild.cli import main
 from tests.conftest import REPO
 
@@ -28,7 +28,7 @@ def test_validate_and_saved_queries_on_the_sample(sample_build):
                                   "service=App Mesh", "--param", "event=AWS Summit Tokyo 2019", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert [row["title"] for row in json.loads(result.output)] == ["マイクロサービスの通信をどう見える化するか"]
-    result = runner.invoke(main, ["query", str(out / "graph.ttl"), str(REPO / "ontology/queries/companies-using-service.rq"),
+    result = runner.invoke(main, ["query", str(out / "graph.ttl"), str(REPO / "graphbuild/query/queries/companies-using-service.rq"),
                                   "--format", "csv"])
     assert "サンプルメディア" in result.output
 

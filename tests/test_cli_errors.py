@@ -11,9 +11,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from graphbuild.build import SAMPLE_CORPUS
+from graphbuild.build.job import SAMPLE_CORPUS
 from graphbuild.cli import main
-from graphbuild.display_text import clean_label, printable
+from graphbuild.util.display_text import clean_label, printable
 
 
 def one_line_error(result, *words: str) -> str:
@@ -92,7 +92,7 @@ def test_a_file_name_with_terminal_escapes_cannot_forge_lines(tmp_path):
 
 
 def test_the_build_report_escapes_names(nlp, tmp_path):
-    from graphbuild.build import build
+    from graphbuild.build.job import build
 
     posts = tmp_path / "posts"
     shutil.copytree(SAMPLE_CORPUS, posts)
@@ -103,10 +103,10 @@ def test_the_build_report_escapes_names(nlp, tmp_path):
 
 
 def test_labels_lose_direction_and_zero_width_controls_evidence_keeps_them_escaped_in_the_map(tmp_path):
-    from graphbuild.graph_store import GraphStore
-    from graphbuild.html_map import write_html
-    from graphbuild.network import add_evidence, to_networkx
-    from graphbuild.records import Entity, Evidence, Extraction, Mention
+    from graphbuild.graph.store import GraphStore
+    from graphbuild.outputs.html_map import write_html
+    from graphbuild.graph.network import add_evidence, to_networkx
+    from graphbuild.nlp.records import Entity, Evidence, Extraction, Mention
 
     name = "Amazon\u202e3S\u200b"
     sentence = f"今日は {name} の話"
@@ -157,7 +157,7 @@ def _die_on_marked_post(document, marker):
     """A worker function for the pool test: a post containing `marker` kills its worker process outright."""
     import os
 
-    from graphbuild.executors import Outcome
+    from graphbuild.build.executors import Outcome
 
     if marker in document.text:
         os._exit(9)
@@ -165,8 +165,8 @@ def _die_on_marked_post(document, marker):
 
 
 def test_a_dead_worker_fails_only_its_post_and_the_others_go_on():
-    from graphbuild.executors import run_in_processes
-    from graphbuild.ingest import document_from_text
+    from graphbuild.build.executors import run_in_processes
+    from graphbuild.ingest.posts import document_from_text
 
     documents = [document_from_text(f"post {n}" + (" KILL" if n == 3 else ""), name=f"p{n}") for n in range(8)]
     results = list(run_in_processes(documents, 2, _die_on_marked_post, "KILL"))

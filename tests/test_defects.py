@@ -2,10 +2,10 @@
 
 import pytest
 
-from graphbuild.extract import extract
-from graphbuild.ingest import document_from_text
-from graphbuild.nlp import process_one
-from graphbuild.normalize import fold_with_offsets
+from graphbuild.nlp.extract import extract
+from graphbuild.ingest.posts import document_from_text
+from graphbuild.nlp.pipeline import process_one
+from graphbuild.nlp.normalize import fold_with_offsets
 
 pytestmark = pytest.mark.model
 

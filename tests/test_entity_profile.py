@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from graphbuild.cli import main
-from graphbuild.entity_lookup import find_entities, resolve_entity
-from graphbuild.entity_profile import entity_profile
+from graphbuild.query.entity_lookup import find_entities, resolve_entity
+from graphbuild.query.entity_profile import entity_profile
 from graphbuild.errors import QueryError
-from graphbuild.query import load_store, read_query, run_query
+from graphbuild.query.sparql import load_store, read_query, run_query
 
 pytestmark = pytest.mark.model
 

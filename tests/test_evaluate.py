@@ -3,7 +3,7 @@ import json
 import pytest
 
 from graphbuild.errors import GoldError
-from graphbuild.evaluate import evaluate, format_evaluation, load_gold
+from graphbuild.nlp.evaluate import evaluate, format_evaluation, load_gold
 from tests.test_rdf import record
 
 
@@ -34,7 +34,7 @@ def _gold_file(tmp_path, entities, relations=()):
 
 
 def _extraction(entities):
-    from graphbuild.records import Entity, Extraction
+    from graphbuild.nlp.records import Entity, Extraction
     return Extraction("d", "post", "posts/post.txt", "t", 10,
                       tuple(Entity(i, t, n, tuple(a)) for i, t, n, a in entities), (), ())
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graphbuild.event_details import find_event_details
-from graphbuild.records import EventDetails
+from graphbuild.nlp.event_details import find_event_details
+from graphbuild.nlp.records import EventDetails
 
 
 def details(text: str, name: str, key: str) -> tuple[EventDetails, ...]:

@@ -2,9 +2,9 @@ import os
 
 import pytest
 
-from graphbuild.atomic_files import write_atomic
-from graphbuild.export import serialize, write_turtle
-from graphbuild.rdf import to_rdf
+from graphbuild.util.atomic_files import write_atomic
+from graphbuild.outputs.export import serialize, write_turtle
+from graphbuild.graph.store import to_rdf
 from tests.test_rdf import record
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from graphbuild.extract import extract
+from graphbuild.nlp.extract import extract
 from tests.conftest import make_doc
 
 pytestmark = pytest.mark.model

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from graphbuild.errors import InputError
-from graphbuild.front_matter import split_front_matter
-from graphbuild.ingest import read_document
+from graphbuild.ingest.front_matter import split_front_matter
+from graphbuild.ingest.posts import read_document
 
 BODY = "## はじめに\n\nAWS Lambda と [Amazon ECS](https://aws.amazon.com/ecs/) の話です。\n"
 

@@ -3,9 +3,9 @@ import re
 
 import networkx as nx
 
-from graphbuild.html_map import LAYOUT_THRESHOLD, layout_positions, render_html
-from graphbuild.network import to_networkx
-from graphbuild.rdf import to_rdf
+from graphbuild.outputs.html_map import LAYOUT_THRESHOLD, layout_positions, render_html
+from graphbuild.graph.network import to_networkx
+from graphbuild.graph.store import to_rdf
 from tests.test_rdf import record
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -92,7 +92,7 @@ def test_big_graphs_get_fixed_positions_and_no_physics():
 def test_a_graph_too_big_to_draw_keeps_its_best_connected_nodes():
     import networkx as nx
 
-    from graphbuild.html_map import most_connected
+    from graphbuild.outputs.html_map import most_connected
 
     G = nx.MultiDiGraph()
     G.add_edges_from(("hub", f"leaf{i}") for i in range(10))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from graphbuild.html_map import write_html
-from graphbuild.network import to_networkx
-from graphbuild.rdf import to_rdf
+from graphbuild.outputs.html_map import write_html
+from graphbuild.graph.network import to_networkx
+from graphbuild.graph.store import to_rdf
 from tests.conftest import ARTIFACTS, chromium_page
 from tests.test_rdf import record
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.html_page import read_html
-from graphbuild.ingest import read_document
+from graphbuild.ingest.html_page import read_html
+from graphbuild.ingest.posts import read_document
 
 STYLES = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "styles" / "texts"
 
@@ -159,8 +159,8 @@ def _fold(name: str) -> str:
 
 @pytest.mark.model
 def test_no_entity_of_the_styles_html_posts_comes_only_from_page_chrome(styles, nlp):
-    from graphbuild.extract import extract
-    from graphbuild.nlp import process_one
+    from graphbuild.nlp.extract import extract
+    from graphbuild.nlp.pipeline import process_one
 
     assert set(CHROME) == {p.name for p in styles.glob("*.html")}
     found = {}

@@ -1,7 +1,7 @@
 import pytest
 
 from graphbuild.errors import InputError
-from graphbuild.ingest import extraction_file_name, find_posts, list_posts, read_document, source_path, split_for_sudachi
+from graphbuild.ingest.posts import extraction_file_name, find_posts, list_posts, read_document, source_path, split_for_sudachi
 
 
 def test_reads_utf8_with_bom_and_shift_jis(tmp_path):

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphbuild.errors import InputError
-from graphbuild.ingest import read_document, split_for_sudachi
-from graphbuild.query_guard import query_shape
+from graphbuild.ingest.posts import read_document, split_for_sudachi
+from graphbuild.query.guard import query_shape
 
 FUZZED_PER_READER = 300
 

@@ -25,9 +25,9 @@ def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
     source = tmp / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(REPO / name, source / name)
-    for folder in ("graphbuild", "ontology"):
+    for folder in ("graphbuild",):
         shutil.copytree(REPO / folder, source / folder, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", "curated"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(source)],
@@ -48,3 +48,12 @@ def test_saved_query_by_name_with_a_japanese_parameter_from_the_wheel(installed,
     rows = list(csv.reader(io.StringIO(done.stdout)))
     assert rows[0] == ["serviceName", "company", "posts", "evidence"]
     assert {row[1] for row in rows[1:]} == {"サンプルメディア", "ヤマブキ物流"}
+
+
+def test_the_wheel_holds_every_data_file_the_package_reads(installed):
+    package = REPO / "graphbuild"
+    data = {p.relative_to(package) for p in package.rglob("*") if p.is_file() and p.suffix in
+            (".ttl", ".jsonl", ".rq", ".json", ".js", ".css", ".html", ".txt", ".md")}
+    assert data and all((installed / "graphbuild" / path).is_file() for path in data), data
+    assert not [p for p in package.rglob("*") if p.is_symlink()]  # package data reaches the wheel without links
+    assert (next(installed.glob("graphbuild-*.dist-info")) / "licenses" / "LICENSE").is_file()

@@ -2,7 +2,7 @@
 
 import pyoxigraph as ox
 
-from graphbuild.graph_store import CORPUS_GRAPH, post_graph
+from graphbuild.graph.store import CORPUS_GRAPH, post_graph
 
 
 def test_graph_trig_has_one_named_graph_per_post_and_its_union_is_graph_ttl(sample_build):

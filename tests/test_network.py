@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rdflib import RDF
 
-from graphbuild.namespace import GB
-from graphbuild.network import to_networkx
-from graphbuild.rdf import entity_iri, to_rdf
+from graphbuild.graph.namespace import GB
+from graphbuild.graph.network import to_networkx
+from graphbuild.graph.rdf import entity_iri
+from graphbuild.graph.store import to_rdf
 from tests.test_rdf import record
 
 
@@ -24,8 +25,8 @@ def test_networkx_view_counts_support():
 
 
 def test_refreshing_the_touched_part_gives_the_view_of_the_new_graph():
-    from graphbuild.network import refresh_networkx
-    from graphbuild.rdf import PREDICATE
+    from graphbuild.graph.network import refresh_networkx
+    from graphbuild.graph.rdf import PREDICATE
 
     before, after = to_rdf([record("d1"), record("d2", "別の会社")]), to_rdf([record("d1"), record("d3", "三番目の会社")])
     G = to_networkx(before, evidence=False)

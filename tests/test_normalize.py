@@ -1,4 +1,4 @@
-from graphbuild.normalize import fold, fold_label, fold_with_offsets, sentence_bounds
+from graphbuild.nlp.normalize import fold, fold_label, fold_with_offsets, sentence_bounds
 
 
 def test_fold_merges_width_case_and_separators():

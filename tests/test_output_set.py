@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.build import SAMPLE_CORPUS, build
-from graphbuild.build_lock import LOCK_FILE, build_lock
+from graphbuild.build.job import SAMPLE_CORPUS, build
+from graphbuild.build.lock import LOCK_FILE, build_lock
 from graphbuild.errors import OutputError
 from tests.test_build import _digest, _outputs
 

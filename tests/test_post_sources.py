@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graphbuild.build import build
+from graphbuild.build.job import build
 from graphbuild.cli import main
-from graphbuild.export import read_turtle
-from graphbuild.query import load_store
-from graphbuild.validate import validate_graph
+from graphbuild.outputs.export import read_turtle
+from graphbuild.query.sparql import load_store
+from graphbuild.graph.validate import validate_graph
 from tests.make_blog_exports import expected_posts, write_exports
 
 pytestmark = pytest.mark.model
 
-QUERIES = Path(__file__).resolve().parent.parent / "ontology" / "queries"
+QUERIES = Path(__file__).resolve().parent.parent / "graphbuild" / "query" / "queries"
 PREFIXES = """PREFIX gb: <https://w3id.org/graphbuild/ontology#>
 PREFIX schema: <https://schema.org/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from graphbuild.build import SAMPLE_CORPUS, build
-from graphbuild.graph_store import CORPUS_GRAPH, post_graph
-from graphbuild.publish import PublishError, default_update_endpoint, delta_update, publish, read_graphs
-from graphbuild.query import load_store, read_query, run_query
+from graphbuild.build.job import SAMPLE_CORPUS, build
+from graphbuild.graph.store import CORPUS_GRAPH, post_graph
+from graphbuild.outputs.publish import PublishError, default_update_endpoint, delta_update, publish, read_graphs
+from graphbuild.query.sparql import load_store, read_query, run_query
 from tests.test_query import QUERIES
 
 pytestmark = pytest.mark.model

@@ -10,8 +10,9 @@ import time
 from click.testing import CliRunner
 
 from graphbuild.cli import main
-from graphbuild.export import write_turtle
-from graphbuild.rdf import PREFIXES, to_rdf
+from graphbuild.outputs.export import write_turtle
+from graphbuild.graph.rdf import PREFIXES
+from graphbuild.graph.store import to_rdf
 from tests.test_rdf import record
 
 # Six copies of every triple joined with each other (about 10^10 rows): far longer than any test waits.

@@ -9,9 +9,9 @@ import urllib.request
 
 import pytest
 
-from graphbuild.query import load_store
-from graphbuild.query_page import bound_query
-from graphbuild.serve import make_server, serve_in_thread
+from graphbuild.query.sparql import load_store
+from graphbuild.query.page import bound_query
+from graphbuild.query.serve import make_server, serve_in_thread
 from tests.conftest import ARTIFACTS, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.model
@@ -47,7 +47,7 @@ def test_saved_queries_are_listed_and_bound_by_any_spelling(server):
 
 
 def test_a_name_outside_the_vocabulary_is_matched_on_the_graph_labels(sample_build):
-    from graphbuild.query import run_query
+    from graphbuild.query.sparql import run_query
 
     store = load_store(sample_build[1] / "graph.ttl")
     rows = run_query(store, bound_query("services-used-by-company", {"company": "ヤマブキ物流"})).rows

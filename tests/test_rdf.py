@@ -5,12 +5,13 @@ from rdflib import RDF, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, SKOS
 
-from graphbuild.export import read_turtle, serialize
-from graphbuild.extract import extract
-from graphbuild.graph_store import GraphStore
-from graphbuild.namespace import GB, NIF
-from graphbuild.rdf import entity_iri, to_rdf
-from graphbuild.records import Entity, Evidence, Extraction, Mention, Relation
+from graphbuild.outputs.export import read_turtle, serialize
+from graphbuild.nlp.extract import extract
+from graphbuild.graph.store import GraphStore
+from graphbuild.graph.namespace import GB, NIF
+from graphbuild.graph.rdf import entity_iri
+from graphbuild.graph.store import to_rdf
+from graphbuild.nlp.records import Entity, Evidence, Extraction, Mention, Relation
 from tests.conftest import make_doc
 
 

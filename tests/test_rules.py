@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphbuild.rules import find_rule_matches
+from graphbuild.nlp.rules import find_rule_matches
 
 
 def test_a_company_form_does_not_reach_across_a_line_break():

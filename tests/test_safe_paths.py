@@ -7,10 +7,10 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from graphbuild.build import SAMPLE_CORPUS, build
+from graphbuild.build.job import SAMPLE_CORPUS, build
 from graphbuild.cli import main
 from graphbuild.errors import InputError
-from graphbuild.safe_paths import STORE_MARKER, post_files
+from graphbuild.build.safe_paths import STORE_MARKER, post_files
 
 
 def _tree(folder):
@@ -101,7 +101,7 @@ def test_a_store_that_is_or_holds_the_output_or_cache_folder_is_refused(tmp_path
 def test_a_store_made_before_the_marker_existed_is_still_recognised(tmp_path):
     import pyoxigraph as ox
 
-    from graphbuild.safe_paths import check_store_target
+    from graphbuild.build.safe_paths import check_store_target
 
     store = tmp_path / "old-store"
     s = ox.Store(str(store))

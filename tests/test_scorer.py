@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.scorer import MODELS, LinearScorer
+from graphbuild.nlp.scorer import MODELS, LinearScorer
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 

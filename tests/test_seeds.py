@@ -6,10 +6,13 @@ import pytest
 from click.testing import CliRunner
 
 from graphbuild.cli import main
-from graphbuild.evaluate import evaluate, load_gold
-from graphbuild.extract import extract
-from graphbuild.ingest import document_from_text
-from graphbuild.nlp import process_one
+from graphbuild.nlp.evaluate import evaluate, load_gold
+from graphbuild.nlp.extract import extract
+from graphbuild.ingest.posts import document_from_text
+from graphbuild.nlp.pipeline import process_one
+from tests.conftest import REPO
+
+QUERIES = REPO / "graphbuild" / "query" / "queries"
 
 pytestmark = [pytest.mark.model, pytest.mark.seeds]
 
@@ -40,13 +43,13 @@ def test_records_have_the_gold_shape(seeds_build, shared_seeds):
 ])
 def test_saved_queries_answer_on_the_seeds(seeds_build, query, expected):
     _, out = seeds_build
-    result = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), f"ontology/queries/{query}", "--format", "csv"])
+    result = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), str(QUERIES / query), "--format", "csv"])
     assert result.exit_code == 0 and expected in result.output
 
 
 def test_gunosy_uses_appsync_dynamodb_and_lambda(seeds_build):
     _, out = seeds_build
-    result = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), "ontology/queries/services-used-by-company.rq", "--format", "csv"])
+    result = CliRunner().invoke(main, ["query", str(out / "graph.ttl"), str(QUERIES / "services-used-by-company.rq"), "--format", "csv"])
     for name in ("AWS AppSync", "Amazon DynamoDB", "AWS Lambda"):
         assert name in result.output
 

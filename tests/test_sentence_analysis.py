@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graphbuild.sentence_analysis import MAX_CHARS, SentenceAnalyser, window
+from graphbuild.nlp.sentence_analysis import MAX_CHARS, SentenceAnalyser, window
 
 
 def test_a_short_sentence_is_its_own_window():

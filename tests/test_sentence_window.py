@@ -1,6 +1,6 @@
 """What evidence keeps of its sentence: all of a normal one, bounded windows of a very long one."""
 
-from graphbuild.extract import SENTENCE_CHARS, sentence_window
+from graphbuild.nlp.extract import SENTENCE_CHARS, sentence_window
 
 
 def test_a_normal_sentence_is_kept_whole():

@@ -9,8 +9,8 @@ import pytest
 from SPARQLWrapper import CSV, JSON, POST, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from graphbuild.query import load_store, read_query, run_query
-from graphbuild.serve import make_server, serve_in_thread
+from graphbuild.query.sparql import load_store, read_query, run_query
+from graphbuild.query.serve import make_server, serve_in_thread
 from tests.test_query import QUERIES
 
 pytestmark = pytest.mark.model

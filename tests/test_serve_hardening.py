@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphbuild import serve
-from graphbuild.serve import make_server, serve_in_thread
+from graphbuild.query import serve
+from graphbuild.query.serve import make_server, serve_in_thread
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 ASK = "ASK { ?s ?p ?o }"
@@ -165,7 +165,7 @@ def test_deeply_nested_queries_are_refused_before_parsing_and_the_server_stays_u
 
 def test_a_crash_in_the_engine_fails_only_its_query(monkeypatch):
     """Past the nesting check (raised for this test), a parser crash kills a child, not the server."""
-    import graphbuild.query_guard as guard
+    import graphbuild.query.guard as guard
 
     monkeypatch.setattr(guard, "MAX_NESTING", 10 ** 9)
     monkeypatch.setattr(guard.check_query, "__defaults__", (False, 10 ** 9))

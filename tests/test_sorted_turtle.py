@@ -3,8 +3,8 @@ import io
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
-from graphbuild.rdf import PREFIXES
-from graphbuild.sorted_turtle import write_store_turtle
+from graphbuild.graph.rdf import PREFIXES
+from graphbuild.graph.sorted_turtle import write_store_turtle
 
 EX = "https://example.org/"
 

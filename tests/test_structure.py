@@ -1,4 +1,4 @@
-from graphbuild.structure import CHROME, CODE, HEADING, ITEM, LINE, ROW, read_blocks
+from graphbuild.nlp.structure import CHROME, CODE, HEADING, ITEM, LINE, ROW, read_blocks
 
 
 def kinds(text, format="text"):

@@ -1,8 +1,8 @@
 import pytest
 import spacy
 
-from graphbuild.structure import split_lines
-from graphbuild.talks import SPEAKERS_KEY, TALKS_KEY, talk_title
+from graphbuild.nlp.structure import split_lines
+from graphbuild.nlp.talks import SPEAKERS_KEY, TALKS_KEY, talk_title
 from tests.conftest import make_doc
 
 

@@ -4,9 +4,9 @@ import networkx as nx
 from click.testing import CliRunner
 
 from graphbuild.cli import main
-from graphbuild.network import to_networkx
-from graphbuild.query import load_store
-from graphbuild.tool_export import read_csv_rows
+from graphbuild.graph.network import to_networkx
+from graphbuild.query.sparql import load_store
+from graphbuild.outputs.tool_export import read_csv_rows
 
 
 def _view(out):

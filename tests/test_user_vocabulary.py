@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from graphbuild.cli import main
 from graphbuild.errors import InputError
-from graphbuild.user_vocabulary import user_entries, with_user_vocabulary
+from graphbuild.nlp.user_vocabulary import user_entries, with_user_vocabulary
 
 VOCABULARY = '[companies]\n"ホシゾラ物流" = ["ホシゾラ"]\n[technologies]\n"Kumogata DB" = ["KumogataDB"]\n'
 POST = "導入事例\n\nホシゾラ物流では在庫データを Kumogata DB に置き、Amazon ECS で集計しています。\n"

@@ -1,9 +1,10 @@
 from rdflib import RDF, Literal
 from rdflib.namespace import SKOS
 
-from graphbuild.namespace import GB
-from graphbuild.rdf import entity_iri, to_rdf
-from graphbuild.validate import validate_graph
+from graphbuild.graph.namespace import GB
+from graphbuild.graph.rdf import entity_iri
+from graphbuild.graph.store import to_rdf
+from graphbuild.graph.validate import validate_graph
 from tests.test_rdf import record
 
 

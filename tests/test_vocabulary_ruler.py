@@ -2,7 +2,7 @@ import spacy
 
 import pytest
 
-from graphbuild.vocabulary_ruler import FUZZY_PREFIX, MENTIONS_KEY, RULE_PREFIX
+from graphbuild.nlp.vocabulary_ruler import FUZZY_PREFIX, MENTIONS_KEY, RULE_PREFIX
 
 
 def blank_with_ruler():

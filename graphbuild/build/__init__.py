@@ -1,0 +1,1 @@
+"""Runs the steps: the build job, its cache and state, executors, locks, output generations."""

@@ -1,0 +1,1 @@
+"""Extraction records -> RDF: IRIs and triples, provenance, the store, the NetworkX view, SHACL."""

@@ -1,0 +1,1 @@
+"""Posts (files) -> `Document`s: text, HTML pages, front matter, blog exports, metadata."""

@@ -1,0 +1,1 @@
+"""`Document` -> spaCy `Doc` -> extraction records: the pipeline, its components and their data."""

@@ -1,0 +1,1 @@
+"""What a graph is written as: the map, exports for other tools, charts, publishing, notebooks."""
