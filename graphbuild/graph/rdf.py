@@ -13,7 +13,7 @@ import hashlib
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Iterable
+
 from urllib.parse import quote
 
 import pyoxigraph as ox

@@ -155,3 +155,16 @@ def is_site_caption(text: str, start: int, end: int) -> bool:
     line_end = text.find("\n", end)
     after = text[end:len(text) if line_end < 0 else line_end]
     return not after.strip() and bool(SITE_SEPARATOR.search(text[line_start:start]))
+
+
+@dataclass(frozen=True)
+class FoundRelation:
+    """A relation between entity refs ("doc" stands for the document), with the characters that support it."""
+
+    s: EntityRef | None
+    p: str
+    o: EntityRef
+    start: int
+    end: int
+    method: str
+    confidence: float

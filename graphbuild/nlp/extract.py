@@ -8,11 +8,11 @@ from bisect import bisect_right
 from spacy.tokens import Doc
 
 from graphbuild.nlp.doc_view import mentions_of, view_of
-from graphbuild.nlp.entities import EntityRef, make_ref
+from graphbuild.nlp.entities import EntityRef, FoundRelation, make_ref
 from graphbuild.nlp.event_details import find_event_details
 from graphbuild.ingest.posts import Document, source_path
 from graphbuild.nlp.records import Entity, Evidence, Extraction, Mention, PersonDetails, Relation
-from graphbuild.nlp.relations import FoundRelation, talk_refs
+from graphbuild.nlp.relations import talk_refs
 from graphbuild.nlp.vocabulary import Vocabulary
 
 
