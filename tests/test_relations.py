@@ -73,3 +73,9 @@ def test_a_company_form_after_latin_words_names_the_whole_company(nlp):
     _, doc = make_doc(nlp, "登壇者：Datadog Japan合同会社 セールスエンジニア 石川 悠 氏")
     companies = [s.text for s in doc.spans["graphbuild_mentions"] if s.label_ == "Company"]
     assert companies == ["Datadog Japan合同会社"]
+
+
+def test_a_case_study_introduced_with_its_company_names_no_writer(nlp):
+    text = "serverless.tokyo #7 参加レポート\n\n書いた人: @sample_writer です。\n\n株式会社サンプル商事の事例です。\n"
+    writers = {o for s, p, o in relations(nlp, text) if p == "authoredBy"}
+    assert writers == {"person:samplewriter"}
