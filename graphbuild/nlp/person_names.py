@@ -10,6 +10,7 @@ to it, what Sudachi knows of its words, the line it stands on, whether the NER s
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
@@ -47,6 +48,8 @@ def name_candidates(doc: Doc, ner_people: list[tuple[int, int]], taken: list[tup
     text = view_of(doc).text
     found = []
     starts = {t.idx: t for t in doc}
+    # how often each capitalised word stands in the post, counted once (a surname seen again)
+    words_seen = Counter(re.findall(r"(?<![A-Za-z])[A-Z][A-Za-zà-öø-ÿ'’]*", text))
     for m in LATIN_NAME.finditer(text):
         start, end = m.span("name")
         if any(a < end and start < b for a, b in taken):
@@ -77,7 +80,7 @@ def name_candidates(doc: Doc, ner_people: list[tuple[int, int]], taken: list[tup
             "line_is_name": float(line.strip(" -*#・\u3000") == m.group()),
             "at_line_start": float(not text[line_start:start].strip(" -*#・\u3000")),
             "long_word": float(any(len(w) >= 9 for w in words)),
-            "surname_again": float(len(re.findall(rf"(?<![A-Za-z]){re.escape(words[-1])}(?![a-z])", text)) > 1),
+            "surname_again": float(words_seen[words[-1]] > 1),
         }
         found.append(NameCandidate(start, end, {k: v for k, v in f.items() if v}))
     return found
