@@ -196,17 +196,15 @@ def blog_owner(text: str, lines: list[tuple[int, int]], companies: list[tuple[in
     line at the top), a publisher with a legal form, or, on such a blog, the company the writer names bare."""
     names: list[tuple[str, int, int]] = []  # (blog owner's name, where the text says it)
     for start, end in lines[:3]:
-        for segment in re.finditer(r"[^>＞»|｜]+", text[start:end]):
-            words = segment.group().strip(" *\u3000")
-            m = BLOG_NAME.match(words) or BLOG_NAME.match(text[start:end].strip(" *\u3000"))
-            if m:
-                name = next(g for g in m.groups() if g).strip(" *\u3000")
-                at = text.find(name, start, end)
-                names.append((name, at, at + len(name)))
-                break
-    m = BLOG_NAME.match(site.strip()) if site else None
-    if m:
-        names.append((next(g for g in m.groups() if g).strip(), -1, -1))
+        line = text[start:end]
+        # the whole line ("Tech Blog | 株式会社X"), or one part of a breadcrumb ("ISCloud Tech Blog ＞ AWS")
+        name = next(filter(None, map(_blog_name, [line, *re.findall(r"[^>＞»|｜]+", line)])), None)
+        if name:
+            at = text.find(name, start, end)
+            names.append((name, at, at + len(name)))
+    name = _blog_name(site) if site else None
+    if name:
+        names.append((name, -1, -1))
     if publisher and COMPANY_FORM.search(publisher):
         names.append((publisher, -1, -1))
     if not names:
@@ -244,3 +242,9 @@ def _profile_companies(text: str, lines: list[tuple[int, int]], companies: list[
                 if end <= a < block_end:
                     return [AuthorMention(name, "Company", a, b, "profile")]
     return []
+
+
+def _blog_name(words: str) -> str | None:
+    """The owner's name in a company blog's name ("SoraNote Tech Blog" -> "SoraNote"), or None."""
+    m = BLOG_NAME.match(words.strip(" *\u3000"))
+    return next(g for g in m.groups() if g).strip(" *\u3000") if m else None

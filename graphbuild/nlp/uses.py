@@ -123,6 +123,10 @@ CLAUSE_ENDS = ("、", "，", ",", "。", "\n")
 DEFINITION = re.compile(r"^\s*(?:[-・*●]\s*)?[^:：。、]{1,40}[:：]")
 
 
+SENTENCE_CUES = (("advice", ADVICE), ("definition", DEFINITION), ("used_now", USED_NOW), ("planned", PLANNED),
+                 ("considered", CONSIDERED))
+
+
 def ruled_out(features: dict[str, float]) -> bool:
     """What the guidelines never count as `uses`, whatever the scorer says: every sentence pairing them
     rejects the object, gives it up, negates it or moves away from it, or only plans it."""
@@ -132,26 +136,10 @@ def ruled_out(features: dict[str, float]) -> bool:
 
 
 def _sentence_features(sentence: str, cued: bool, first_person: bool, companies: int) -> dict[str, float]:
-    f = {}
-    if ADVICE.search(sentence):
-        f["advice"] = 1.0
-    if DEFINITION.match(sentence):
-        f["definition"] = 1.0
-    if cued:
-        f["use_cue"] = 1.0
-    if USED_NOW.search(sentence):
-        f["used_now"] = 1.0
-    if PLANNED.search(sentence):
-        f["planned"] = 1.0
-    if CONSIDERED.search(sentence):
-        f["considered"] = 1.0
-    if first_person:
-        f["first_person"] = 1.0
-    if companies > 1:
-        f["several_companies"] = 1.0
-    if _is_bullet(sentence):
-        f["bullet"] = 1.0
-    return f
+    """What a sentence pairing a company with an object says, as the scorer's features."""
+    said = {name: bool(pattern.search(sentence)) for name, pattern in SENTENCE_CUES}
+    said.update(use_cue=cued, first_person=first_person, several_companies=companies > 1, bullet=_is_bullet(sentence))
+    return {name: 1.0 for name, holds in said.items() if holds}
 
 
 def _object_features(text: str, span: Span, mentions, sentence: tuple[int, int]) -> dict[str, float]:
