@@ -77,3 +77,30 @@ def test_a_pipeline_change_or_a_failed_build_leaves_no_state_to_trust(nlp, tmp_p
     assert up_to_date([SAMPLE_CORPUS], out) is None  # opened for a change that never finished
     build(None, out, nlp=nlp, progress=False)
     assert up_to_date([SAMPLE_CORPUS], out) is not None
+
+
+def test_the_kept_graph_is_written_as_changes_between_whole_copies(tmp_path):
+    """A rebuild appends what it changed; reading gives back exactly what was saved, and once the
+    changes reach half the whole copy's size a whole copy is written again."""
+    from graphbuild.build.state import _read_kept, _write_kept
+
+    kept = {"blocks": {f"s{i}": ("block", str(i) * 50) for i in range(2000)}, "posts": {"a": "1", "b": "2"},
+            "network": ["a whole part"]}
+    _write_kept(tmp_path, kept, None)
+    assert not (tmp_path / "live-changes.pickle").exists()
+    whole_copies = 0
+    for n in range(1, 40):
+        kept = _read_kept(tmp_path)
+        opened = {name: dict(part) if isinstance(part, dict) else None for name, part in kept.items()}
+        kept["blocks"].update({f"s{n * 40 + i}": ("changed", f"{n}-{i}" * 20) for i in range(100)})
+        kept["blocks"][f"new{n}"] = ("added", str(n))
+        del kept["blocks"][f"s{1000 + n}"]
+        kept["posts"] = {**kept["posts"], "c": str(n)}  # a dict made anew
+        kept["network"] = ["a whole part", n]
+        expected = {name: dict(part) if isinstance(part, dict) else list(part) for name, part in kept.items()}
+        _write_kept(tmp_path, kept, opened)
+        assert _read_kept(tmp_path) == expected
+        if n == 1:
+            assert (tmp_path / "live-changes.pickle").stat().st_size < (tmp_path / "live.pickle").stat().st_size / 10
+        whole_copies += not (tmp_path / "live-changes.pickle").exists()
+    assert 1 <= whole_copies <= 6

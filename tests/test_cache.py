@@ -69,7 +69,8 @@ def test_every_module_that_makes_a_cached_entry_is_in_the_fingerprint():
 
     from graphbuild.build.cache import EXTRACTION_CODE, PACKAGE_DIR
 
-    listing = ("import sys, graphbuild.build.executors; print('\\n'.join(m.__file__ for n, m in sys.modules.items() "
+    listing = ("import sys, graphbuild.build.executors, graphbuild.nlp.extract, graphbuild.nlp.pipeline as p; "
+               "p._register_components(); print('\\n'.join(m.__file__ for n, m in sys.modules.items() "
                "if n.startswith('graphbuild.') and getattr(m, '__file__', None)))")  # what a worker runs
     files = subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, check=True).stdout.split()
     used = {Path(f).resolve().relative_to(PACKAGE_DIR).as_posix() for f in files}

@@ -24,14 +24,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-
-from spacy.language import Language
+from typing import TYPE_CHECKING
 
 from graphbuild.util.atomic_files import write_atomic
 from graphbuild.ingest.posts import Document, source_path
 from graphbuild.nlp.pipeline import Pipeline, pipeline_mark
 from graphbuild.graph.rdf import post_ntriples
 from graphbuild.nlp.records import Extraction
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # graphbuild/
 # The code whose output a cache entry holds (the record, its triples, its JSON), as globs under

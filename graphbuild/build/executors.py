@@ -16,16 +16,16 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
-
-from spacy.language import Language
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from graphbuild.errors import GraphbuildError
-from graphbuild.nlp.extract import extract
+from graphbuild.graph.rdf import post_ntriples
 from graphbuild.ingest.posts import Document
 from graphbuild.nlp.pipeline import Pipeline, process_one, vocabulary_of
-from graphbuild.graph.rdf import post_ntriples
 from graphbuild.nlp.records import Extraction
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 EXECUTORS = ("local", "dask")
 SCHEDULER_TIMEOUT = 5  # seconds to reach a --scheduler before giving up with a message
@@ -47,6 +47,10 @@ class Outcome:
 def extract_document(document: Document, pipeline: Pipeline | None = None, nlp: Language | None = None) -> Outcome:
     """NLP and extraction of one post, with `nlp` or this thread's own load of `pipeline` (the
     default one when None); terms are resolved in the vocabulary the pipeline matched."""
+    from graphbuild.nlp.extract import (
+        extract,  # spaCy is imported where posts are extracted, not before
+    )
+
     try:
         nlp = nlp or _thread_pipeline(pipeline or Pipeline())
         started = time.perf_counter()
@@ -77,6 +81,10 @@ class Executor:
         loaded from `pipeline`, can only run in this process: the others load `pipeline`."""
         raise NotImplementedError
 
+    def warm(self, pipeline: Pipeline | None) -> None:
+        """Start loading `pipeline` where posts will be extracted, so that it loads while this process
+        does other work (opening the last build's graph); executors that load on first use ignore it."""
+
     def close(self) -> None:
         pass
 
@@ -96,14 +104,22 @@ class InProcess(Executor):
 
 
 class WorkerProcesses(Executor):
-    """In `jobs` worker processes on this machine, each loading `pipeline` once."""
+    """In `jobs` worker processes on this machine, each loading `pipeline` once, kept until `close`."""
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
+        self.pool = _WorkerPool(jobs)
+
+    def warm(self, pipeline):
+        for _ in range(self.jobs):  # each idle worker takes one: a load keeps it busy for seconds
+            self.pool.get().submit(_load_pipeline, pipeline)
 
     def run(self, documents, pipeline, nlp=None):
         _only_in_process(nlp, pipeline, "worker processes")
-        yield from run_in_processes(documents, self.jobs, extract_document, pipeline)
+        yield from _run_on(self.pool, documents, extract_document, pipeline)
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 class DaskCluster(Executor):
@@ -151,13 +167,15 @@ class DaskCluster(Executor):
         self.client = self.cluster = None
 
 
-def open_executor(kind: str = "local", jobs: int = 1, scheduler: str | None = None) -> Executor:
-    """`local` with one job runs here; with more, in that many worker processes; `dask` on Dask."""
+def open_executor(kind: str = "local", jobs: int = 1, scheduler: str | None = None, *,
+                  processes: bool = False) -> Executor:
+    """`local` with one job runs here (unless `processes`: in one worker process); with more, in
+    that many worker processes; `dask` on Dask."""
     if kind not in EXECUTORS:
         raise ValueError(f"unknown executor {kind!r}; choose one of {', '.join(EXECUTORS)}")
     if kind == "dask":
         return DaskCluster(jobs, scheduler)
-    return InProcess() if jobs <= 1 else WorkerProcesses(jobs)
+    return WorkerProcesses(max(1, jobs)) if jobs > 1 or processes else InProcess()
 
 
 def run_extractions(documents: Iterable[Document], executor: str = "local", jobs: int = 1,
@@ -177,47 +195,76 @@ def _only_in_process(nlp: Language | None, pipeline: Pipeline | None, where: str
 
 def run_in_processes(documents: Iterable[Document], jobs: int, work: Callable[..., Outcome],
                      *args) -> Iterator[tuple[Document, Outcome]]:
-    """`work(document, *args)` for each document in `jobs` worker processes, results in order.
+    """`work(document, *args)` for each document in `jobs` worker processes, results in order."""
+    pool = _WorkerPool(jobs)
+    try:
+        yield from _run_on(pool, documents, work, *args)
+    finally:
+        pool.close()
+
+
+class _WorkerPool:
+    """A process pool of `jobs` workers, started on first use and started again when it breaks."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool = None
+
+    def get(self):
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self._pool is None:
+            # "forkserver": workers start from a clean process, not a copy of one that holds threads
+            # and a graph; the server imports the extraction code (and spaCy) once for all of them
+            context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+            if os.name == "posix":
+                context.set_forkserver_preload(["graphbuild.nlp.extract"])
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        return self._pool
+
+    def renew(self):
+        self.close()
+        return self.get()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _run_on(pool: _WorkerPool, documents: Iterable[Document], work: Callable[..., Outcome],
+            *args) -> Iterator[tuple[Document, Outcome]]:
+    """`work(document, *args)` for each document on `pool`, results in order.
 
     A worker that dies (killed, out of memory, a crash in native code) breaks the whole pool:
     the posts that were in flight are then run again one at a time in a new pool, so that only
     the post that kills its worker again fails (reported), and the build goes on.
     """
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    # "forkserver": workers start from a clean process, not a copy of one that holds
-    # threads and a loaded model; a worker loads the pipeline on its first post
-    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     pending: deque = deque()
     source = iter(documents)
-    try:
-        while True:
-            while len(pending) < 2 * jobs and (document := next(source, None)) is not None:
-                pending.append((document, pool.submit(work, document, *args)))
-            if not pending:
-                return
-            document, future = pending.popleft()
+    while True:
+        while len(pending) < 2 * pool.jobs and (document := next(source, None)) is not None:
+            pending.append((document, pool.get().submit(work, document, *args)))
+        if not pending:
+            return
+        document, future = pending.popleft()
+        try:
+            yield document, future.result()
+            continue
+        except BrokenProcessPool:
+            suspects = [document] + [d for d, _ in pending]
+            pending.clear()
+        pool.renew()
+        for suspect in suspects:  # one at a time: a second death names the post that causes it
             try:
-                yield document, future.result()
-                continue
+                outcome = pool.get().submit(work, suspect, *args).result()
             except BrokenProcessPool:
-                suspects = [document] + [d for d, _ in pending]
-                pending.clear()
-            pool.shutdown(wait=False, cancel_futures=True)
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-            for suspect in suspects:  # one at a time: a second death names the post that causes it
-                try:
-                    outcome = pool.submit(work, suspect, *args).result()
-                except BrokenProcessPool:
-                    outcome = Outcome(None, "the worker process extracting it died (killed, out of memory or a "
-                                            "crash); the other posts were built")
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-                yield suspect, outcome
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+                outcome = Outcome(None, "the worker process extracting it died (killed, out of memory or a "
+                                        "crash); the other posts were built")
+                pool.renew()
+            yield suspect, outcome
 
 
 def map_in_order(submit: Callable, documents: Iterable[Document], window: int) -> Iterator[tuple[Document, Outcome]]:
@@ -234,6 +281,11 @@ def map_in_order(submit: Callable, documents: Iterable[Document], window: int) -
 
 
 _local = threading.local()
+
+
+def _load_pipeline(pipeline: Pipeline | None) -> None:
+    """Load `pipeline` in this worker ahead of its first post (`Executor.warm`)."""
+    _thread_pipeline(pipeline or Pipeline())
 
 
 def _thread_pipeline(pipeline: Pipeline) -> Language:

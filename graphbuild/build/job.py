@@ -19,9 +19,8 @@ import time
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-from spacy.language import Language
 from tqdm import tqdm
 
 from graphbuild.build.cache import CachedExtractions, CachedPost, ExtractionCache, pipeline_fingerprint
@@ -35,10 +34,13 @@ from graphbuild.build.safe_paths import check_folder_target, check_store_target,
 from graphbuild.build.state import CACHE_DIR, SAMPLE_CORPUS, BuildState
 from graphbuild.errors import ExtractionError, GraphbuildError, InputError, OutputError
 from graphbuild.ingest.posts import Document, extraction_file_name, list_posts, read_posts
-from graphbuild.nlp.pipeline import Pipeline
+from graphbuild.nlp.pipeline import Pipeline, is_language
 from graphbuild.nlp.records import Extraction
 from graphbuild.outputs.html_map import write_html
 from graphbuild.util.display_text import printable
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 STAGES = ("read", "nlp", "resolution", "rdf", "html", "turtle")
 # Above this many posts the graph is built in a pyoxigraph store on disk (a synthetic post
@@ -76,7 +78,8 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
     (one loaded from a `Pipeline` may also run in worker processes, which load that value).  A post
     that cannot be read is reported and skipped (with `strict`, the build stops there).  Extraction
     runs in this process when `nlp` is a `Language` or `jobs` is 1, else in `jobs` worker processes
-    (by default every core, when that many posts miss the cache) or, with `executor="dask"`, on Dask;
+    (by default one per post that misses the cache, up to every core: a rebuild of one post loads the
+    pipeline in its worker while the last build's graph is opened here) or, with `executor="dask"`, on Dask;
     `executor` may also be an open `Executor`, kept open for the next build (`--watch`).
     `store_dir` keeps the graph in a persistent pyoxigraph store instead of memory.  `live` (the
     graph of the last build, kept in memory by `--watch`) is brought up to date instead of
@@ -88,7 +91,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
     """
     if live is not None and store_dir is not None:
         raise ValueError("a live graph is kept in memory; build into a store folder without one")
-    pipeline, here = (nlp or Pipeline(), None) if not isinstance(nlp, Language) else (Pipeline.of(nlp), nlp)
+    pipeline, here = (nlp or Pipeline(), None) if not is_language(nlp) else (Pipeline.of(nlp), nlp)
     if here is not None and pipeline is None and (executor != "local" or (jobs or 1) > 1):
         raise ValueError("a spaCy Language made outside graphbuild.nlp.pipeline.Pipeline cannot run on worker "
                          "processes or Dask; pass a Pipeline (or jobs=1)")
@@ -106,12 +109,17 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
         raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found" +
                          "".join(f"; {path} {reason}" for path, reason in unread_links))
     cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR, pipeline_fingerprint(here or pipeline))
-    if jobs is None:
-        # worker processes pay off when there are posts to share out, not for a rebuild of one
-        jobs = 1 if here is not None else min(default_jobs(), _count_misses(named_files, cache, default_jobs()))
+    processes = False
+    if jobs is None and here is None:
+        # As many worker processes as there are posts to share out, up to one per core; a rebuild of one
+        # post gets one too, which loads the pipeline while this process opens the last build's graph.
+        misses = _count_misses(named_files, cache, default_jobs())
+        jobs, processes = max(1, min(default_jobs(), misses)), misses > 0
     report = BuildReport(out, skipped=list(unread_links))
     started = time.perf_counter()
-    with _hold_locks(out, store_dir, wait):
+    with _hold_locks(out, store_dir, wait), _executor(executor, jobs or 1, scheduler, processes) as running:
+        if processes or (jobs or 1) > 1:
+            running.warm(pipeline)
         _remove_leftovers(out, store_dir)
         graph = _open_graph(out, len(files), store_dir, live, cache)  # under the output lock: one build uses a state
         # The kept graph lives as long as the build: the cycle collector need not scan its millions of
@@ -124,9 +132,10 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
         try:
             posts = _Posts(report, cache, graph, out, gen / "extractions", strict,
                            tqdm(total=len(files), desc="extracting", unit="post", disable=not progress, file=sys.stderr))
-            with _executor(executor, jobs, scheduler) as running:
-                for document, outcome in running.run(posts.misses(named_files), pipeline, here):
-                    posts.extracted(document, outcome)
+            for document, outcome in running.run(posts.misses(named_files), pipeline, here):
+                posts.extracted(document, outcome)
+            if not isinstance(executor, Executor):
+                running.close()  # the workers' memory is free while the outputs are written
             posts.bar.close()
             if not posts.keys:
                 reasons = "; ".join(f"{path}: {reason}" for path, reason in report.skipped)
@@ -172,9 +181,12 @@ def _open_graph(out: Path, posts: int, store_dir: str | Path | None, live: LiveG
                      default_pipeline=cache.fingerprint == pipeline_fingerprint(None))
 
 
-def _executor(executor: str | Executor, jobs: int, scheduler: str | None) -> AbstractContextManager[Executor]:
+def _executor(executor: str | Executor, jobs: int, scheduler: str | None,
+              processes: bool) -> AbstractContextManager[Executor]:
     """The executor to run this build's extractions on: one given stays open for the caller."""
-    return nullcontext(executor) if isinstance(executor, Executor) else open_executor(executor, jobs, scheduler)
+    if isinstance(executor, Executor):
+        return nullcontext(executor)
+    return open_executor(executor, jobs, scheduler, processes=processes)
 
 
 class _Posts:

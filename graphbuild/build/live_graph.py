@@ -59,12 +59,13 @@ class LiveGraph:
         live._path, live.graph = graph.path, graph
         remember_layouts(kept.pop("map layouts", {}))
         live.__dict__.update(kept)
+        live._terms = TurtleTerms(PREFIXES)
         return live
 
     def kept(self) -> dict:
-        """Everything but the store: what `reopen` needs besides it (and the map's community layouts)."""
+        """Everything but the store and caches: what `reopen` needs besides it (and the map's community layouts)."""
         return {"map layouts": remembered_layouts(),
-                **{k: v for k, v in self.__dict__.items() if k not in ("graph", "_path")}}
+                **{k: v for k, v in self.__dict__.items() if k not in ("graph", "_path", "_terms")}}
 
     def clear(self, graph: GraphStore | None = None) -> None:
         """Forget everything: the next `update` loads every post."""
@@ -111,26 +112,29 @@ class LiveGraph:
 
     def _update(self, added: dict[str, CachedPost], removed: set[str]) -> None:
         store = self.graph.store
-        changed: list[ox.Quad] = []  # every triple of the posts taken out and put in
+        before: set[ox.Quad] = set()  # the triples of the posts taken out and put in, as they were
         for name in sorted(removed | (added.keys() & self.posts.keys())):
             graph = post_graph(name)
-            old = list(store.quads_for_pattern(None, None, None, graph))
+            before.update(ox.Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph))
             store.remove_graph(graph)
             self._graph_texts.pop(graph.value, None)
-            for q in old:
-                if not any(other.graph_name != ox.DefaultGraph()
-                           for other in store.quads_for_pattern(q.subject, q.predicate, q.object, None)):
-                    store.remove(ox.Quad(q.subject, q.predicate, q.object))
-            changed += old
             del self.posts[name]
+        after: set[ox.Quad] = set()  # and as they are now
         for name, post in added.items():
             graph = post_graph(name)
             self._graph_texts.pop(graph.value, None)
             store.load(post.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-            new = list(store.quads_for_pattern(None, None, None, graph))
-            store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in new)
-            changed += new
+            after.update(ox.Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph))
             self.posts[name] = post.key
+        # A post that changed a little keeps most of its triples: only the others change the
+        # default graph, the totals and the Turtle blocks.
+        gone, new = before - after, after - before
+        for q in gone:
+            if not any(other.graph_name != ox.DefaultGraph()
+                       for other in store.quads_for_pattern(q.subject, q.predicate, q.object, None)):
+                store.remove(q)
+        store.extend(new)
+        changed = gone | new
         subjects = {q.subject for q in changed}
         statements = {s.value for s in subjects if s.value.startswith(_STATEMENT)}
         labelled = {q.subject.value for q in changed if q.predicate == _SPELLING}
@@ -142,18 +146,23 @@ class LiveGraph:
                     blocks.pop(subject_key(subject), None)
                 else:
                     blocks[block[0]] = block
-        self._touched = {s.value for s in subjects}
+        # The map reads again everything the posts name, changed or not: a sentence's text may
+        # change under the same node (its evidence), as may a node's degree.
+        self._touched = {q.subject.value for q in before | after} | {s.value for s in subjects}
         self._touched_edges = {(q.subject.value, _RELATION[q.predicate], q.object.value)
-                               for q in changed if q.predicate in _RELATION}
+                               for q in before | after if q.predicate in _RELATION}
 
-    def _service_pairs_touched(self, changed: list[ox.Quad]) -> set[tuple[str, str]]:
+    def _service_pairs_touched(self, changed: set[ox.Quad]) -> set[tuple[str, str]]:
         """The service pairs of the talks whose `gb:mentions` changed (what each names now or named
-        before): those to count again."""
+        before), and of the talks naming a node whose types changed: those to count again."""
         store = self.graph.store
         named: dict[ox.Term, set[str]] = {}  # talk -> what it names now or named before
         for q in changed:
             if q.predicate == _MENTIONS:
                 named.setdefault(q.subject, set()).add(q.object.value)
+            elif q.predicate == _TYPE:  # a service pair counts only services
+                for talk in store.quads_for_pattern(None, _MENTIONS, q.subject, ox.DefaultGraph()):
+                    named.setdefault(talk.subject, set()).add(q.subject.value)
         pairs = set()
         for talk, objects in named.items():
             objects |= {q.object.value for q in store.quads_for_pattern(talk, _MENTIONS, None, ox.DefaultGraph())}

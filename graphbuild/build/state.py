@@ -4,7 +4,9 @@ graphs, redo only the totals they touch, and write outputs byte-identical to a f
 
 A state folder per output folder holds the pyoxigraph store of a `LiveGraph`, the rest of it
 (Turtle blocks, the map's view and evidence) pickled, and a manifest of the inputs, the code
-and the outputs that build wrote.  `up_to_date` compares the manifest with the posts and the
+and the outputs that build wrote.  The pickle is a whole copy now and then and, between copies,
+what each build changed, appended to a second file: a rebuild after one post changed writes
+megabytes, not the whole graph's hundred.  `up_to_date` compares the manifest with the posts and the
 outputs without importing spaCy, so a rebuild when nothing changed ends at once and leaves
 the outputs untouched.  The manifest is removed before the store is changed and written back
 only once the outputs are in place: a build that fails or is killed half way leaves no state,
@@ -37,7 +39,7 @@ STATE_DIR = "graph-state"  # inside the cache folder: one folder per output fold
 OUTPUTS = ("graph.ttl", "graph.trig", "graph.html")  # and extractions/*.json
 _LIBRARIES = ("spacy", "ginza", "ja_ginza", "sudachipy", "sudachidict_core", "pyoxigraph", "rdflib", "networkx",
               "pyvis")
-_MANIFEST, _STORE, _KEPT = "manifest.json", "store", "live.pickle"
+_MANIFEST, _STORE, _KEPT, _CHANGES = "manifest.json", "store", "live.pickle", "live-changes.pickle"
 
 
 def state_folder(cache_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
@@ -112,6 +114,7 @@ class BuildState:
 
     def __init__(self, cache_dir: str | os.PathLike, out_dir: str | os.PathLike) -> None:
         self.folder = state_folder(cache_dir, out_dir)
+        self._opened: dict | None = None  # the kept parts as opened (shallow copies): `save` writes what changed
 
     def open(self, pipeline: str):
         """The `LiveGraph` of the last build if its state is valid for `pipeline` (the cache's
@@ -124,9 +127,11 @@ class BuildState:
         (self.folder / _MANIFEST).unlink(missing_ok=True)
         if manifest is not None and manifest.get("pipeline") == pipeline and manifest.get("code") == code_fingerprint():
             try:
-                kept = _unpickle((self.folder / _KEPT).read_bytes())
+                kept = _read_kept(self.folder)
+                self._opened = {name: dict(part) if isinstance(part, dict) else None for name, part in kept.items()}
                 return LiveGraph.reopen(GraphStore(self.folder / _STORE), kept)
             except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, KeyError):
+                self._opened = None
                 gc.collect()  # the store's files, if it was opened, before its folder goes
         self.discard()
         return LiveGraph(GraphStore(self.folder / _STORE))
@@ -135,7 +140,7 @@ class BuildState:
              posts: int, triples: int, skipped: list[tuple[str, str]]) -> None:
         """Keep `live` (just written to `out_dir`) for the next build, with its manifest."""
         live.graph.store.flush()
-        write_atomic(self.folder / _KEPT, pickle.dumps(live.kept(), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+        _write_kept(self.folder, live.kept(), self._opened)
         manifest = {"pipeline": pipeline, "default_pipeline": default_pipeline, "code": code_fingerprint(), "inputs": input_hashes(paths),
                     "outputs": output_stats(out_dir), "posts": posts, "triples": triples,
                     "skipped": [list(s) for s in skipped]}
@@ -153,13 +158,62 @@ class BuildState:
             return None
 
 
-def _unpickle(data: bytes):
-    """`pickle.loads` with the cycle collector off: the state is millions of small objects, and
+def _read_kept(folder: Path) -> dict:
+    """The kept parts of a live graph: the last whole copy, with the changes written since applied in order."""
+    with open(folder / _KEPT, "rb") as f:
+        kept = _unpickle(f)
+    try:
+        with open(folder / _CHANGES, "rb") as f:
+            while f.peek(1):
+                changes = _unpickle(f)
+                kept.update(changes["whole"])
+                for name, entries in changes["set"].items():
+                    kept[name].update(entries)
+                for name, keys in changes["drop"].items():
+                    for key in keys:
+                        del kept[name][key]
+    except FileNotFoundError:
+        pass
+    return kept
+
+
+def _write_kept(folder: Path, kept: dict, opened: dict | None) -> None:
+    """Write the kept parts: only what changed since `opened` (appended to the changes file), or,
+    without a copy to add to or once the changes have grown to half its size, a whole copy.
+    Dict entries are compared by identity: a live graph replaces an entry, it never changes one in place."""
+    base, log = folder / _KEPT, folder / _CHANGES
+    try:
+        room = base.stat().st_size // 2 - (log.stat().st_size if log.exists() else 0)
+    except OSError:
+        room = 0
+    if opened is not None and room > 0:
+        changes: dict[str, dict] = {"whole": {}, "set": {}, "drop": {}}
+        for name, part in kept.items():
+            before = opened.get(name)
+            if isinstance(part, dict) and isinstance(before, dict):
+                changes["set"][name] = {k: v for k, v in part.items() if before.get(k, _ABSENT) is not v}
+                changes["drop"][name] = [k for k in before if k not in part]
+            else:
+                changes["whole"][name] = part
+        data = pickle.dumps(changes, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(data) < room:
+            with open(log, "ab") as f:
+                f.write(data)
+            return
+    write_atomic(base, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    log.unlink(missing_ok=True)
+
+
+_ABSENT = object()
+
+
+def _unpickle(file):
+    """`pickle.load` with the cycle collector off: the state is millions of small objects, and
     the collections their creation set off took more than half of the load."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return pickle.loads(data)
+        return pickle.load(file)
     finally:
         if enabled:
             gc.enable()

@@ -10,10 +10,11 @@ from typing import Iterable
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV, RDF
 
-from graphbuild.graph.namespace import GB
-from graphbuild.graph.rdf import CLASS_TYPE, PREDICATE, PREFIXES
+from graphbuild.graph.namespace import GB, NIF
+from graphbuild.graph.rdf import CLASS_TYPE, PREDICATE, PREFIXES, statement_iri
 
 
 def to_networkx(graph, evidence: bool = True) -> nx.MultiDiGraph:
@@ -95,15 +96,18 @@ def _read_edges(G: nx.MultiDiGraph, store: ox.Store, pairs: dict[str, set[tuple[
     None) between nodes of `G`, weighted by their statement's support count."""
     for name, wanted in pairs.items():
         pred = PREDICATE[name]
-        batches = [None] if wanted is None else [sorted(wanted)[i:i + 500] for i in range(0, len(wanted), 500)]
-        for batch in batches:
-            values = "" if batch is None else "VALUES (?s ?o) { " + " ".join(f"(<{s}> <{o}>)" for s, o in batch) + " } "
-            for r in _ask(store, f"SELECT ?s ?o ?n WHERE {{ {values}?s <{pred}> ?o . OPTIONAL {{ ?st rdf:subject ?s ; "
-                                 f"rdf:predicate <{pred}> ; rdf:object ?o ; gb:supportCount ?n }} }}"):
-                s, o = r["s"].value, r["o"].value
-                if s in G and o in G:
-                    weight = int(r["n"].value) if r["n"] is not None else 1
-                    G.add_edge(s, o, key=name, relation=name, weight=max(1, weight), evidence=[], sources=[])
+        if wanted is None:
+            rows = ((r["s"].value, r["o"].value, r["n"]) for r in _ask(
+                store, f"SELECT ?s ?o ?n WHERE {{ ?s <{pred}> ?o . OPTIONAL {{ ?st rdf:subject ?s ; "
+                       f"rdf:predicate <{pred}> ; rdf:object ?o ; gb:supportCount ?n }} }}"))
+        else:  # a few pairs: read from the indexes (a VALUES query joined every statement of the relation)
+            node = ox.NamedNode(str(pred))
+            rows = ((s, o, _support_count(store, s, node, o))
+                    for s, o in sorted(wanted) if ox.Quad(ox.NamedNode(s), node, ox.NamedNode(o)) in store)
+        for s, o, n in rows:
+            if s in G and o in G:
+                weight = int(n.value) if n is not None else 1
+                G.add_edge(s, o, key=name, relation=name, weight=max(1, weight), evidence=[], sources=[])
 
 
 def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 3, *,
@@ -111,36 +115,80 @@ def add_evidence(G: nx.MultiDiGraph, graph, per_node: int = 10, per_edge: int = 
     """Add to each node of `G` up to `per_node` [post, sentence] pairs (`evidence`: its first
     mentions in IRI order, that is by post and position) and, for a node without edges, the
     posts that mention it (`documents`); and to each edge up to `per_edge` supporting
-    sentences (`evidence`) and the same as [document IRI, sentence] pairs (`sources`).  Read node by node and in batches of edges, so a service mentioned a hundred
-    thousand times costs no more than one mentioned once.  `nodes` and `edges` (s, o, relation)
-    limit the work to those (the others keep what they have)."""
+    sentences (`evidence`) and the same as [document IRI, sentence] pairs (`sources`).  Read from
+    the store's indexes node by node and edge by edge, so a service mentioned a hundred thousand
+    times costs no more than one mentioned once.  `nodes` and `edges` (s, o, relation) limit the
+    work to those (the others keep what they have)."""
     store = _pyoxigraph_store(graph)
+    posts: dict[ox.Term, list[str]] = {}  # a document -> what a [post, sentence] pair names it by
+
+    def post(doc: ox.Term | None) -> list[str]:
+        if doc is None:
+            return [""]
+        if doc not in posts:
+            posts[doc] = [p.value for p in _objects(store, doc, _SOURCE_PATH)] or [doc.value]
+        return posts[doc]
+
     for node in G if nodes is None else nodes:
-        first = " ".join(f"<{r['m'].value}>" for r in _ask(
-            store, f"SELECT ?m WHERE {{ <{node}> gb:mentionedIn ?m }} ORDER BY ?m LIMIT {per_node}"))
-        G.nodes[node]["evidence"] = sorted([r["post"].value, r["sentence"].value] for r in _ask(
-            store, f"SELECT ?post ?sentence WHERE {{ VALUES ?m {{ {first} }} "
-                   f"OPTIONAL {{ ?m gb:inDocument ?doc }} OPTIONAL {{ ?m nif:sentence/nif:anchorOf ?s }} "
-                   f"OPTIONAL {{ ?doc gb:sourcePath ?path }} "
-                   f"BIND(COALESCE(?path, STR(?doc), \"\") AS ?post) BIND(COALESCE(?s, \"None\") AS ?sentence) }}"))
-        G.nodes[node]["documents"] = [] if G.degree(node) else sorted(r["doc"].value for r in _ask(
-            store, f"SELECT DISTINCT ?doc WHERE {{ <{node}> gb:mentionedIn/gb:inDocument ?doc }}"))
-    for name, pred in PREDICATE.items():
-        pairs = sorted({(s, o) for s, o, key in (G.edges(keys=True) if edges is None else edges) if key == name})
-        for batch in (pairs[i:i + 500] for i in range(0, len(pairs), 500)):
-            sources: dict[tuple[str, str], set] = {}
-            values = " ".join(f"(<{s}> <{o}>)" for s, o in batch)
-            for r in _ask(store, f"SELECT ?s ?o ?source ?sentence ?doc WHERE {{ VALUES (?s ?o) {{ {values} }} "
-                                 f"?st rdf:subject ?s ; rdf:predicate <{pred}> ; rdf:object ?o ; "
-                                 f"prov:wasDerivedFrom ?source . OPTIONAL {{ ?source nif:sentence/nif:anchorOf ?sentence }} "
-                                 f"OPTIONAL {{ ?source gb:inDocument ?doc }} }}"):
-                sentence = r["sentence"].value if r["sentence"] is not None else "None"
-                doc = r["doc"].value if r["doc"] is not None else ""
-                sources.setdefault((r["s"].value, r["o"].value), set()).add((r["source"].value, sentence, doc))
-            for s, o in batch:
-                first = sorted(sources.get((s, o), ()))[:per_edge]
-                G.edges[s, o, name]["evidence"] = [sentence for _, sentence, _ in first]
-                G.edges[s, o, name]["sources"] = [[doc, sentence] for _, sentence, doc in first]
+        mentions = sorted(_objects(store, ox.NamedNode(node), _MENTIONED_IN), key=_term_order)
+        G.nodes[node]["evidence"] = sorted([p, sentence] for m in mentions[:per_node]
+                                           for doc in _objects(store, m, _IN_DOCUMENT) or [None] for p in post(doc)
+                                           for sentence in _sentences(store, m))
+        G.nodes[node]["documents"] = [] if G.degree(node) else sorted(
+            {doc.value for m in mentions for doc in _objects(store, m, _IN_DOCUMENT)})
+    for s, o, name in sorted({(s, o, key) for s, o, key in (G.edges(keys=True) if edges is None else edges)}):
+        sources = {(source.value, sentence, doc.value if doc is not None else "")
+                   for st in _statements(store, s, ox.NamedNode(str(PREDICATE[name])), o)
+                   for source in _objects(store, st, _DERIVED_FROM)
+                   for sentence in _sentences(store, source)
+                   for doc in _objects(store, source, _IN_DOCUMENT) or [None]}
+        first = sorted(sources)[:per_edge]
+        G.edges[s, o, name]["evidence"] = [sentence for _, sentence, _ in first]
+        G.edges[s, o, name]["sources"] = [[doc, sentence] for _, sentence, doc in first]
+
+
+def _objects(store: ox.Store, subject: ox.Term, predicate: ox.NamedNode) -> list[ox.Term]:
+    return [q.object for q in store.quads_for_pattern(subject, predicate, None, ox.DefaultGraph())]
+
+
+def _statements(store: ox.Store, s: str, predicate: ox.NamedNode, o: str) -> list[ox.Term]:
+    """The `rdf:Statement`s of the triple (s, predicate, o), in IRI order: the one named by
+    `statement_iri` when the graph has it (graphbuild's graphs), else any that describes the triple."""
+    obj = ox.NamedNode(o)
+    named = ox.NamedNode(str(statement_iri(URIRef(s), _RELATION_NAME[predicate], URIRef(o))))
+    if all(q in store for q in (ox.Quad(named, _RDF_SUBJECT, ox.NamedNode(s)), ox.Quad(named, _RDF_PREDICATE, predicate),
+                                ox.Quad(named, _RDF_OBJECT, obj))):
+        return [named]
+    return sorted((q.subject for q in store.quads_for_pattern(None, _RDF_SUBJECT, ox.NamedNode(s), ox.DefaultGraph())
+                   if ox.Quad(q.subject, _RDF_PREDICATE, predicate) in store
+                   and ox.Quad(q.subject, _RDF_OBJECT, obj) in store), key=_term_order)
+
+
+def _support_count(store: ox.Store, s: str, predicate: ox.NamedNode, o: str) -> ox.Literal | None:
+    for statement in _statements(store, s, predicate, o):
+        for count in _objects(store, statement, _SUPPORT):
+            return count
+    return None
+
+
+def _sentences(store: ox.Store, anchor: ox.Term) -> list[str]:
+    """The text of the sentence an evidence span or mention stands in ("None" when it has none)."""
+    return [text.value for sentence in _objects(store, anchor, _SENTENCE)
+            for text in _objects(store, sentence, _ANCHOR_OF)] or ["None"]
+
+
+def _term_order(term: ox.Term) -> tuple[int, str]:
+    """SPARQL's ORDER BY for terms: blank nodes, then IRIs, then literals."""
+    return (0 if isinstance(term, ox.BlankNode) else 1 if isinstance(term, ox.NamedNode) else 2, term.value)
+
+
+_MENTIONED_IN, _IN_DOCUMENT = ox.NamedNode(str(GB.mentionedIn)), ox.NamedNode(str(GB.inDocument))
+_SOURCE_PATH, _SUPPORT = ox.NamedNode(str(GB.sourcePath)), ox.NamedNode(str(GB.supportCount))
+_SENTENCE, _ANCHOR_OF = ox.NamedNode(str(NIF.sentence)), ox.NamedNode(str(NIF.anchorOf))
+_DERIVED_FROM = ox.NamedNode(str(PROV.wasDerivedFrom))
+_RELATION_NAME = {ox.NamedNode(str(iri)): name for name, iri in PREDICATE.items()}
+_RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = (ox.NamedNode(str(RDF.subject)), ox.NamedNode(str(RDF.predicate)),
+                                            ox.NamedNode(str(RDF.object)))
 
 
 def _ask(store: ox.Store, query: str):

@@ -9,22 +9,18 @@ the whole post (talks, relations) run on that.
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
-
-import graphbuild.nlp.relations  # noqa: F401  (registers the factories when no entry point is installed)
-import graphbuild.nlp.structure  # noqa: F401
-import graphbuild.nlp.targeted_ner  # noqa: F401
-import graphbuild.nlp.talks  # noqa: F401
-import graphbuild.nlp.vocabulary_ruler  # noqa: F401
 from graphbuild.errors import ExtractionError
 from graphbuild.ingest.posts import Document, split_for_sudachi
 from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 PIPELINE_MARK = "graphbuild_pipeline"
 DOCUMENT_STAGES = ("graphbuild_targeted_ner", "graphbuild_structure", "graphbuild_talks", "graphbuild_relations")
@@ -100,6 +96,9 @@ class Pipeline:
         if _digest(self.vocabulary_file) != self.vocabulary_digest:
             raise ExtractionError(f"the vocabulary {self.vocabulary_file} changed after the pipeline was made "
                                   f"(or is another file here than where the pipeline was made)")
+        import spacy  # here, not at the top: a build that extracts nothing, or only in workers, never loads spaCy
+
+        _register_components()
         try:
             nlp = spacy.load(self.model, exclude=list(UNUSED_GINZA_STAGES))
         except OSError as e:
@@ -147,7 +146,7 @@ def pipeline_mark(nlp: "Pipeline | Language | None" = None) -> str:
     stages it runs and its vocabulary's content."""
     if nlp is None:
         nlp = Pipeline()
-    if isinstance(nlp, Language):
+    if is_language(nlp):
         pipeline = Pipeline.of(nlp)
         if pipeline is None:
             return (nlp.config.to_str() + "\n" + " ".join(nlp.pipe_names)
@@ -167,6 +166,21 @@ def vocabulary_of(nlp: Language) -> Vocabulary:
     return Vocabulary.load()
 
 
+def is_language(obj: object) -> bool:
+    """Whether `obj` is a spaCy `Language`, asked without importing spaCy (if it is not imported, nothing is one)."""
+    language = sys.modules.get("spacy.language")
+    return language is not None and isinstance(obj, language.Language)
+
+
+def _register_components() -> None:
+    """Import graphbuild's components, which registers their factories when no entry point is installed."""
+    import graphbuild.nlp.relations  # noqa: F401
+    import graphbuild.nlp.structure  # noqa: F401
+    import graphbuild.nlp.targeted_ner  # noqa: F401
+    import graphbuild.nlp.talks  # noqa: F401
+    import graphbuild.nlp.vocabulary_ruler  # noqa: F401
+
+
 def _frozen(value: Any) -> Any:
     """A setting as a hashable value (lists become tuples)."""
     return tuple(map(_frozen, value)) if isinstance(value, (list, tuple)) else value
@@ -182,6 +196,8 @@ def _digest(path: Path) -> str:
 
 
 def process_one(nlp: Language, document: Document, batch_size: int = 16) -> Doc:
+    from spacy.tokens import Doc
+
     pieces = [document.text[start:end] for start, end in split_for_sudachi(document.text)]
     stages = [name for name in DOCUMENT_STAGES if name in nlp.pipe_names]
     try:
