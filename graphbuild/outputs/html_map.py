@@ -92,8 +92,9 @@ def render_html(G: nx.MultiDiGraph, title: str = "graphbuild") -> str:
     net.set_options(json.dumps(_options(G.number_of_nodes() > LAYOUT_THRESHOLD)))
     page = _offline(net.generate_html(notebook=False))
     page = page.replace("<head>", "<head>\n<meta charset=\"utf-8\">\n<style>" + _asset("map.css") + "</style>", 1)
-    page = page.replace("<body>", "<body>\n" + _controls(title, G), 1)
-    return page.replace("</body>", _data_json(G) + "<script>" + _asset("map.js") + "</script>\n</body>", 1)
+    years = _years(G)
+    page = page.replace("<body>", "<body>\n" + _controls(title, G, years), 1)
+    return page.replace("</body>", _data_json(G, years) + "<script>" + _asset("map.js") + "</script>\n</body>", 1)
 
 
 def _options(big: bool) -> dict:
@@ -137,7 +138,7 @@ def _offline(page: str) -> str:
     return _REMOTE_SCRIPT.sub("", _REMOTE_LINK.sub("", page))
 
 
-def _controls(title: str, G: nx.MultiDiGraph) -> str:
+def _controls(title: str, G: nx.MultiDiGraph, years: dict[str, set[str]]) -> str:
     """Title, search, filters (type boxes that are also the legend, event, year, degree), focus,
     the relation colours, and the side panel."""
     present = {data["type"] for _, data in G.nodes(data=True)}
@@ -151,7 +152,7 @@ def _controls(title: str, G: nx.MultiDiGraph) -> str:
     events = sorted(((d["label"], n) for n, d in G.nodes(data=True) if d["type"] == "Event"))
     event_options = "".join(f'<option value="{html.escape(n, quote=True)}">{html.escape(label)}</option>'
                             for label, n in events)
-    years = sorted({y for ys in _years(G).values() for y in ys})
+    years = sorted({y for ys in years.values() for y in ys})
     year_options = "".join(f'<option value="{y}">{y}</option>' for y in years)
     return f"""<div id="graphbuild-bar"><strong>{html.escape(title)}</strong>
 <input id="graphbuild-search" type="search" placeholder="search names" size="22">
@@ -205,10 +206,10 @@ def _events(G: nx.MultiDiGraph) -> dict[str, list[str]]:
     return out
 
 
-def _data_json(G: nx.MultiDiGraph) -> str:
+def _data_json(G: nx.MultiDiGraph, years: dict[str, set[str]]) -> str:
     """What the panel and filters read, as JSON that cannot end its <script> element early: each
     node's type, labels, evidence, events and years; each link with its evidence and post; the posts."""
-    years, events = _years(G), _events(G)
+    events = _events(G)
     degree = dict(G.degree())
     details = {node: {"type": d["type"], "label": d["label"], "labels": d.get("labels", []),
                       "candidate": bool(d.get("candidate")),

@@ -104,7 +104,7 @@ def _communities(simple: nx.Graph) -> list[list[str]]:
     isolated = sorted(n for n in simple if simple.degree(n) == 0)
     degree = dict(simple.degree())
     linked = sorted((n for n in simple if degree[n]), key=lambda n: (-degree[n], n))
-    core = _plain(simple.subgraph(linked[:BIG_MAP]))
+    core = _plain(simple, set(linked[:BIG_MAP]))
     found = nx.community.louvain_communities(core, weight="weight", seed=7, threshold=1e-4) if core else []
     member = {n: i for i, c in enumerate(found) for n in c}
     rest = linked[BIG_MAP:]
@@ -128,13 +128,13 @@ def _communities(simple: nx.Graph) -> list[list[str]]:
     return ordered + ([isolated] if isolated else [])
 
 
-def _plain(view: nx.Graph) -> nx.Graph:
-    """A graph of its own with the nodes and edges of the subgraph view `view`, given in the order the
-    view gives them (Louvain's answer depends on that order, not on the view): Louvain ran nearly
-    twice as fast on it, without the view's filters on every step."""
+def _plain(simple: nx.Graph, keep: set[str]) -> nx.Graph:
+    """A graph of its own with the nodes `keep` of `simple` and the edges between them, in the order
+    `simple` gives them (Louvain's answer depends on that order): Louvain ran nearly twice as fast on
+    it as on a subgraph view, and filtering `simple` here is faster than copying a view."""
     plain = nx.Graph()
-    plain.add_nodes_from(view)
-    plain.add_edges_from(view.edges(data=True))
+    plain.add_nodes_from(n for n in simple if n in keep)
+    plain.add_edges_from((a, b, d) for a, b, d in simple.edges(data=True) if a in keep and b in keep)
     return plain
 
 
