@@ -65,7 +65,10 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
             click.echo(f"{last['posts']} posts unchanged since the last build, {len(last['skipped'])} skipped, "
                        f"{last['triples']} triples -> {out_dir}")
             return
-    from graphbuild.build.executors import default_jobs, open_executor
+    from graphbuild.build.executors import default_jobs, open_executor, start_workers_early
+
+    if not watch and executor == "local" and jobs is None:
+        start_workers_early()  # posts to extract go to worker processes, whose server imports spaCy meanwhile
     from graphbuild.build.job import build as run_build
 
     if scheduler is not None and executor != "dask":

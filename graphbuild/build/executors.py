@@ -11,6 +11,7 @@ must not be shared between threads.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
 import os
 import threading
 import time
@@ -203,6 +204,27 @@ def run_in_processes(documents: Iterable[Document], jobs: int, work: Callable[..
         pool.close()
 
 
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: from a fork server ("forkserver"), a clean process rather than
+    a copy of one that holds threads and a graph, which imports the extraction code (and spaCy)
+    once for all of them; "spawn" where there is no fork.  Asked early (`start_workers_early`),
+    the server imports while this process does other work."""
+    if os.name != "posix":
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["graphbuild.nlp.extract"])
+    return context
+
+
+def start_workers_early() -> None:
+    """Start the fork server now, so that spaCy is imported there while this process reads the posts."""
+    if os.name == "posix":
+        from multiprocessing import forkserver
+
+        worker_context()
+        forkserver.ensure_running()
+
+
 class _WorkerPool:
     """A process pool of `jobs` workers, started on first use and started again when it breaks."""
 
@@ -214,12 +236,7 @@ class _WorkerPool:
         from concurrent.futures import ProcessPoolExecutor
 
         if self._pool is None:
-            # "forkserver": workers start from a clean process, not a copy of one that holds threads
-            # and a graph; the server imports the extraction code (and spaCy) once for all of them
-            context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-            if os.name == "posix":
-                context.set_forkserver_preload(["graphbuild.nlp.extract"])
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=worker_context())
         return self._pool
 
     def renew(self):
