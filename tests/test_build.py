@@ -288,6 +288,30 @@ def test_a_live_graph_brought_up_to_date_gives_the_bytes_of_a_fresh_build(nlp, t
     assert len(fresh.extractions) == len(posts)
 
 
+def test_a_post_that_names_an_entity_by_another_of_its_spellings_moves_its_preferred_label(tmp_path):
+    """The preferred label counts the posts that call an entity by each name (`rdfs:label`), not only its
+    spellings: a post whose spellings stay the same but whose label changes relabels the entity."""
+    from graphbuild.build.cache import CachedPost
+    from graphbuild.build.live_graph import LiveGraph
+
+    def post(name: str, label: str, *spellings: str) -> CachedPost:
+        entity = "<https://w3id.org/graphbuild/id/technology/foo>"
+        lines = [f'{entity} <http://www.w3.org/2000/01/rdf-schema#label> "{label}" .',
+                 f"{entity} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/graphbuild/ontology#Technology> ."]
+        lines += [f'{entity} <https://w3id.org/graphbuild/ontology#spelling> "{s}" .' for s in spellings]
+        return CachedPost(f"{name}-{label}", ("\n".join(lines) + "\n").encode(), b"")
+
+    live = LiveGraph()
+    live.update({"a": post("a", "Foo", "Foo", "FOO"), "b": post("b", "Foo", "Foo")}, removed=())
+    live.update({"a": post("a", "FOO", "Foo", "FOO")}, removed=())
+    fresh = LiveGraph()
+    fresh.update({"a": post("a", "FOO", "Foo", "FOO"), "b": post("b", "Foo", "Foo")}, removed=())
+    live.write_turtle(tmp_path / "live.ttl")
+    fresh.write_turtle(tmp_path / "fresh.ttl")
+    assert (tmp_path / "live.ttl").read_text(encoding="utf-8") == (tmp_path / "fresh.ttl").read_text(encoding="utf-8")
+    assert 'skos:prefLabel "FOO"' in (tmp_path / "fresh.ttl").read_text(encoding="utf-8")  # a tie: code point order
+
+
 def test_a_live_graph_is_not_kept_for_a_corpus_too_big_for_memory(nlp, sample_build, tmp_path, monkeypatch):
     import graphbuild.build.job
     from graphbuild.build.live_graph import LiveGraph

@@ -174,3 +174,25 @@ def test_a_dead_worker_fails_only_its_post_and_the_others_go_on():
     errors = {d.name: o.error for d, o in results}
     assert "worker process" in errors["p3"] and "died" in errors["p3"]
     assert all(errors[f"p{n}"] == f"seen p{n}" for n in range(8) if n != 3)
+
+
+def _die(*_):
+    import os
+
+    os._exit(9)
+
+
+def test_a_worker_that_dies_while_loading_the_pipeline_costs_no_post():
+    """A worker killed while warming up (say, out of memory loading the model) breaks the pool
+    before any post is sent; the posts then run in a new pool, none lost."""
+    import time
+
+    from graphbuild.build.executors import WorkerProcesses, _run_on
+    from graphbuild.ingest.posts import document_from_text
+
+    documents = [document_from_text(f"post {n}", name=f"p{n}") for n in range(4)]
+    with WorkerProcesses(2) as workers:
+        workers.pool.get().submit(_die)  # what a warm-up that kills its worker leaves behind
+        time.sleep(1)
+        results = list(_run_on(workers.pool, documents, _die_on_marked_post, "KILL"))
+    assert [(d.name, o.error) for d, o in results] == [(f"p{n}", f"seen p{n}") for n in range(4)]

@@ -82,9 +82,9 @@ class Executor:
         loaded from `pipeline`, can only run in this process: the others load `pipeline`."""
         raise NotImplementedError
 
-    def warm(self, pipeline: Pipeline | None) -> None:
-        """Start loading `pipeline` where posts will be extracted, so that it loads while this process
-        does other work (opening the last build's graph); executors that load on first use ignore it."""
+    def warm(self, pipeline: Pipeline | None, posts: int) -> None:
+        """Start loading `pipeline` where the next `posts` posts will be extracted, so that it loads while
+        this process does other work (opening the last build's graph); executors that load on first use ignore it."""
 
     def close(self) -> None:
         pass
@@ -111,9 +111,9 @@ class WorkerProcesses(Executor):
         self.jobs = jobs
         self.pool = _WorkerPool(jobs)
 
-    def warm(self, pipeline):
-        for _ in range(self.jobs):  # each idle worker takes one: a load keeps it busy for seconds
-            self.pool.get().submit(_load_pipeline, pipeline)
+    def warm(self, pipeline, posts):
+        for _ in range(min(self.jobs, posts)):  # each idle worker takes one: a load keeps it busy for seconds
+            _submit(self.pool, _load_pipeline, pipeline)
 
     def run(self, documents, pipeline, nlp=None):
         _only_in_process(nlp, pipeline, "worker processes")
@@ -259,15 +259,17 @@ def _run_on(pool: _WorkerPool, documents: Iterable[Document], work: Callable[...
     """
     from concurrent.futures.process import BrokenProcessPool
 
-    pending: deque = deque()
+    pending: deque = deque()  # (document, its future; None when the pool was broken already)
     source = iter(documents)
     while True:
         while len(pending) < 2 * pool.jobs and (document := next(source, None)) is not None:
-            pending.append((document, pool.get().submit(work, document, *args)))
+            pending.append((document, _submit(pool, work, document, *args)))
         if not pending:
             return
         document, future = pending.popleft()
         try:
+            if future is None:
+                raise BrokenProcessPool("a worker died before the post was sent")
             yield document, future.result()
             continue
         except BrokenProcessPool:
@@ -282,6 +284,17 @@ def _run_on(pool: _WorkerPool, documents: Iterable[Document], work: Callable[...
                                         "crash); the other posts were built")
                 pool.renew()
             yield suspect, outcome
+
+
+def _submit(pool: _WorkerPool, work: Callable, *args):
+    """`work(*args)` submitted to `pool`; None if the pool is broken (a worker died, say while loading
+    the pipeline): the caller runs it again in a new pool."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.get().submit(work, *args)
+    except BrokenProcessPool:
+        return None
 
 
 def map_in_order(submit: Callable, documents: Iterable[Document], window: int) -> Iterator[tuple[Document, Outcome]]:

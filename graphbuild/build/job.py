@@ -109,17 +109,17 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
         raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found" +
                          "".join(f"; {path} {reason}" for path, reason in unread_links))
     cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR, pipeline_fingerprint(here or pipeline))
-    processes = False
+    processes, misses = False, 0
+    if here is None:
+        misses = _count_misses(named_files, cache, max(jobs or 1, default_jobs()))
     if jobs is None and here is None:
         # As many worker processes as there are posts to share out, up to one per core; a rebuild of one
         # post gets one too, which loads the pipeline while this process opens the last build's graph.
-        misses = _count_misses(named_files, cache, default_jobs())
         jobs, processes = max(1, min(default_jobs(), misses)), misses > 0
     report = BuildReport(out, skipped=list(unread_links))
     started = time.perf_counter()
     with _hold_locks(out, store_dir, wait), _executor(executor, jobs or 1, scheduler, processes) as running:
-        if processes or (jobs or 1) > 1:
-            running.warm(pipeline)
+        running.warm(pipeline, misses)
         _remove_leftovers(out, store_dir)
         graph = _open_graph(out, len(files), store_dir, live, cache)  # under the output lock: one build uses a state
         # The kept graph lives as long as the build: the cycle collector need not scan its millions of

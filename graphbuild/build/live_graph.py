@@ -21,7 +21,7 @@ from typing import Iterable
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import RDF
+from rdflib import RDF, RDFS
 
 from graphbuild.util.atomic_files import atomic_file
 from graphbuild.build.cache import CachedPost
@@ -37,6 +37,7 @@ from graphbuild.graph.sorted_turtle import (Block, TurtleTerms, graph_text, grap
 _MENTIONS = ox.NamedNode(str(GB.mentions))
 _TYPE = ox.NamedNode(str(RDF.type))
 _SPELLING = ox.NamedNode(str(GB.spelling))
+_LABELS = {_SPELLING, ox.NamedNode(str(RDFS.label))}  # what an entity's preferred label is counted from
 _RELATION = {ox.NamedNode(str(iri)): name for name, iri in PREDICATE.items()}
 _NODE_CLASSES = {ox.NamedNode(str(cls)) for cls in [*CLASS_TYPE, GB.Document]}
 _STATEMENT = str(ID["statement/"])
@@ -137,7 +138,7 @@ class LiveGraph:
         changed = gone | new
         subjects = {q.subject for q in changed}
         statements = {s.value for s in subjects if s.value.startswith(_STATEMENT)}
-        labelled = {q.subject.value for q in changed if q.predicate == _SPELLING}
+        labelled = {q.subject.value for q in changed if q.predicate in _LABELS}
         subjects |= add_corpus_totals(store, statements, labelled, self._service_pairs_touched(changed))
         for subject in subjects:
             for blocks, graph in ((self._blocks, None), (self._corpus_blocks, _CORPUS)):
