@@ -18,9 +18,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 import lxml.html
-import trafilatura
 from lxml import etree
-from trafilatura.settings import use_config
 
 from graphbuild.ingest.post_metadata import Metadata, clean_names, clean_tags, iso_date, listify
 
@@ -40,7 +38,12 @@ class HtmlPost:
 
 
 @lru_cache(maxsize=1)
-def _config():
+def _trafilatura():
+    """trafilatura and graphbuild's settings of it, imported on the first page read (a build of text
+    and Markdown posts, or one that finds nothing to do, never pays for the import)."""
+    import trafilatura
+    from trafilatura.settings import use_config
+
     # trafilatura logs a warning for every page without an article; graphbuild says what it skips itself
     for name in ("trafilatura", "htmldate", "justext"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -51,7 +54,7 @@ def _config():
     config.set("DEFAULT", "MIN_EXTRACTED_COMM_SIZE", "1")
     config.set("DEFAULT", "MIN_OUTPUT_COMM_SIZE", "1")
     config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # signals do not work in worker threads
-    return config
+    return trafilatura, config
 
 
 def read_html(html: str) -> HtmlPost:
@@ -62,7 +65,7 @@ def read_html(html: str) -> HtmlPost:
     text = article_markdown(tree) or visible_text(html)  # lxml gives up on some trees (5,000 nested divs)
     metadata, titles = _page_metadata(tree)
     if metadata.date is None:
-        _config()
+        trafilatura, _ = _trafilatura()
         found = trafilatura.extract_metadata(tree)
         metadata = dataclasses.replace(metadata, date=iso_date(found.date if found else None))
     return HtmlPost(_title(tree, titles, metadata), text, metadata)
@@ -79,8 +82,9 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
 def article_markdown(tree: lxml.html.HtmlElement) -> str:
     """The article body as Markdown (`#` headings, `- ` items, `| a | b |` rows, fenced code)."""
     _mark_code_blocks(tree)
+    trafilatura, config = _trafilatura()
     options = dict(output_format="markdown", include_tables=True, include_formatting=True, include_comments=False,
-                   include_links=False, include_images=False, deduplicate=False, config=_config())
+                   include_links=False, include_images=False, deduplicate=False, config=config)
     text = trafilatura.extract(_copy(tree), **options)
     if not text or not text.strip():  # no article found: a bare page, keep all its text
         text = trafilatura.extract(_copy(tree), favor_recall=True, **options) or trafilatura.html2txt(_copy(tree))
