@@ -29,7 +29,7 @@ _COMPANY_FORMS = re.compile(r"^" + COMPANY_FORM + r"\s*|\s*(?:" + COMPANY_FORM +
 _PERSON_SUFFIX = re.compile(r"\s*(様|さん|氏|先生|くん|君)$")
 # confidence by how a mention was found
 CONFIDENCE = {"vocabulary": 0.95, "handle": 0.9, "company-form": 0.8, "event-name": 0.7,
-              "event-number": 0.7, "amazon-name": 0.5, "ner": 0.5, "fuzzy": 0.6, "speaker-line": 0.7,
+              "event-number": 0.7, "amazon-name": 0.5, "feature": 0.7, "ner": 0.5, "fuzzy": 0.6, "speaker-line": 0.7,
               "latin-name": 0.6}
 
 

@@ -52,6 +52,23 @@ NOT_PRODUCT_WORDS = {"ceo", "cto", "cio", "cfo", "coo", "vp", "svp", "evp", "api
                      "team", "booth", "expo", "jam", "gameday"}
 
 
+# words that end an AWS product's name rather than extend it ("Amazon ECS Best Practices", "S3 Bucket", "EKS GA"):
+# a product name followed by capitalised words names its feature ("S3 Metadata") unless they are these
+NOT_FEATURE_WORDS = {"and", "or", "with", "for", "on", "in", "of", "to", "the", "a", "an", "is", "vs", "via", "from", "by",
+                     "best", "practice", "practices", "deep", "dive", "workshop", "session", "sessions", "talk", "chalk",
+                     "update", "updates", "overview", "intro", "introduction", "guide", "tips", "demo", "hands", "handson",
+                     "console", "team", "user", "users", "group", "blog", "docs", "documentation", "pricing", "case",
+                     "study", "architecture", "pattern", "patterns", "performance", "new", "launch", "preview", "ga",
+                     "bucket", "buckets", "instance", "instances", "cluster", "clusters", "container", "containers",
+                     "task", "tasks", "resource", "resources", "region", "regions", "account", "accounts", "endpoint", "endpoints",
+                     "event", "events", "log", "logs", "metrics", "alarm", "alarms", "dashboard", "policy",
+                     "policies", "role", "roles", "template", "templates", "stack", "stacks", "job", "jobs",
+                     "support", "whitepaper", "certified", "summit", "day", "days", "week", "night", "meetup",
+                     "japan", "tokyo", "osaka", "online", "live", "keynote", "lt", "q&a", "faq", "part", "vol"}
+# words that name a feature only after another word ("Lambda Runtime API", "ECS Service Connect"; not "S3 API")
+NOT_FEATURE_ALONE = {"api", "apis", "sdk", "cli", "service", "services", "function", "functions", "table", "data", "agent"}
+
+
 def find_rule_matches(text: str) -> list[RuleMatch]:
     """All structural matches in `text`, in text order (they may overlap each other)."""
     found: list[RuleMatch] = []

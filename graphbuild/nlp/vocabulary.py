@@ -98,7 +98,7 @@ class Vocabulary:
             matches.append(match)
             while i < len(folded) and origin[i] < match.end:
                 i += 1
-        return matches
+        return _whole_camel_words(text, matches)
 
     def find_near_misses(self, text: str) -> list[TermMatch]:
         """Misspelt Latin names one edit away from a known name ("fluetnd" for Fluentd).
@@ -177,6 +177,19 @@ class Vocabulary:
 
 
 _QUALIFIER = re.compile(r"\s*([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?![A-Za-z])")
+
+
+def _camel_step(text: str, i: int) -> bool:
+    """A step from a small to a capital Latin letter at `i` ("Deep|Lens", "Kubernetes|AWS")."""
+    return 0 < i < len(text) and text[i - 1].isascii() and text[i - 1].islower() and text[i].isascii() and text[i].isupper()
+
+
+def _whole_camel_words(text: str, matches: list[TermMatch]) -> list[TermMatch]:
+    """A name inside one CamelCase word ("Lens" in "DeepLens") is no mention; run-together names
+    ("KubernetesAWS") are, since every piece of the word is a name of its own."""
+    starts, ends = {m.start for m in matches}, {m.end for m in matches}
+    return [m for m in matches if not (_camel_step(text, m.start) and m.start not in ends)
+            and not (_camel_step(text, m.end) and m.end not in starts)]
 
 
 def _deletions(word: str) -> set[str]:
