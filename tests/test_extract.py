@@ -25,3 +25,14 @@ def test_name_and_handle_side_by_side_are_one_person(nlp):
     document, doc = make_doc(nlp, "記事\n\nこんにちは、山田太郎(@taro_y)です。ECS の話をします。")
     people = [e for e in extract(document, doc).entities if e.type == "Person"]
     assert len(people) == 1 and "@taro_y" in people[0].aliases
+
+
+def test_a_surname_alone_is_the_person_named_in_full_in_the_post(nlp):
+    document, doc = make_doc(nlp, "イベントレポート\n\n## DynamoDB 設計の基本\n\nスピーカー：北川 翔太 氏（株式会社サンプル）、柏木 望 氏\n\n"
+                                  "前半は柏木さんによる設計の基本、後半は北川さんによる運用の話でした。\n")
+    record = extract(document, doc)
+    people = {e.name: e.aliases for e in record.entities if e.type == "Person"}
+    assert set(people) == {"北川 翔太", "柏木 望"}
+    assert any("北川" in a and "翔太" not in a for a in people["北川 翔太"])
+    speakers = {r.o for r in record.relations if r.p == "presentedBy"}
+    assert not any(key.endswith(("北川", "柏木")) for key in speakers)

@@ -30,8 +30,11 @@ def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) 
                         w_start, (w_start, w_end) != (s_start, max(s_end, end)))
 
     pairs = mentions_of(doc, vocabulary)
+    found = doc._.graphbuild_relations or []
     alias_of = _handle_aliases(document.text, pairs) | _series_aliases(pairs) | _byline_handles(
-        document.text, doc._.graphbuild_relations or [], vocabulary)
+        document.text, found, vocabulary)
+    alias_of = _name_part_aliases([ref for _, ref in pairs] + [r for rel in found for r in (rel.s, rel.o)
+                                                              if r is not None], alias_of) | alias_of
     refs: dict[str, EntityRef] = {}
     surfaces: dict[str, set[str]] = {}
     mentions = []
@@ -124,6 +127,24 @@ def _series_aliases(pairs: list) -> dict[str, str]:
     for edition in sorted(counts, key=lambda k: -counts[k]):
         alias_of.setdefault(edition.split("/", 1)[0], edition)
     return alias_of
+
+
+def _name_part_aliases(refs: list[EntityRef], alias_of: dict[str, str]) -> dict[str, str]:
+    """"北川 翔太 氏 … 北川さんによる": a one-word name that is a word of exactly one full name in the
+    post ("北川", "Werner") is that person."""
+    people = {alias_of.get(r.key, r.key): r.name for r in refs if r.type == "Person"}
+    by_part: dict[str, set[str]] = {}
+    for key, name in people.items():
+        words = name.split()
+        if len(words) > 1:
+            for word in words:
+                by_part.setdefault(word, set()).add(key)
+    out = {}
+    for key, name in people.items():
+        owners = by_part.get(name, set()) - {key}
+        if " " not in name and len(owners) == 1:
+            out[key] = owners.pop()
+    return out
 
 
 def _handle_aliases(text: str, pairs: list) -> dict[str, str]:
