@@ -69,3 +69,10 @@ def test_generic_words_an_instance_type_or_another_product_are_no_feature(text, 
     doc = blank_with_ruler()(text)
     kb = {s.kb_id_ for s in doc.spans[MENTIONS_KEY]}
     assert term in kb and not any(k.startswith(f"{RULE_PREFIX}feature") for k in kb)
+
+
+def test_a_numbered_event_wins_over_the_products_in_its_subtitle():
+    doc = blank_with_ruler()("「クラウドDB移行事例ナイト Online #3 〜Aurora / DynamoDB 編〜」に参加しました")
+    kb = [s.kb_id_ for s in doc.spans[MENTIONS_KEY]]
+    assert any(k.startswith(RULE_PREFIX + "event-number|クラウドDB移行事例ナイト Online #3") for k in kb)
+    assert "svc:dynamodb" not in kb

@@ -119,7 +119,11 @@ class RelationExtractor:
             inside = [(s, r) for s, r in _starting_in(mentions, section.start_char, section.end_char)
                       if s.end_char <= section.end_char]
             own_events = [(s, r) for s, r in inside if r.type == "Event" and s.start_char < title.end_char]
-            for span, event in own_events or ([main_event] if main_event else []):
+            # "5分でわかる re:Invent 2024 全部入り" at a meetup: an event inside a title is its topic; one that
+            # opens the title ("AWS Summit Tokyo 2019 基調講演") is where it was given
+            if main_event:
+                own_events = [(s, r) for s, r in own_events if s.start_char <= title.start_char + 1] or [main_event]
+            for span, event in own_events:
                 found.append(FoundRelation(talk, "partOf", event, title.start_char, title.end_char, "rule", 0.7))
             speaker_lines = [s for s in speakers if s.label_ == label]
             # a speaker written elsewhere (a timetable row before the talk's own section) still gave it

@@ -39,7 +39,7 @@ _COMMUNITY_WORD = (r"(?:勉強会|Meetup|meetup|ミートアップ|Night|ナイ�
                    r"Seminar|セミナー|ハンズオン|Talks|Kaigi|re:Cap|Cafe|カフェ|祭り?|Summit|Meeting|ミーティング|Workshop)")
 EVENT_COMMUNITY = re.compile(r"(?<![" + _EVENT_NAME_CHARS + r"])((?:[" + _EVENT_NAME_CHARS + r"]+[ \u3000]?){0,4}?"
                              + r"[" + _EVENT_NAME_CHARS + r"]*" + _COMMUNITY_WORD
-                             + r"(?:[ \u3000][A-Za-z][A-Za-z]+){0,2})[ \u3000]?#(\d{1,3})(?!\d)"
+                             + r"(?:[ \u3000][A-Za-z][A-Za-z]+){0,2}(?:[ \u3000]?(?:19|20)\d\d)?)[ \u3000]?#(\d{1,3})(?!\d)"
                              + r"(?:[ \u3000]?([〜~～][^〜~～\n]{1,30}[〜~～]))?")  # "#12 〜re:Invent 2024 ふりかえり〜"
 # words that follow "AWS" but do not make a product name
 NOT_PRODUCTS = {"the", "and", "for", "on", "in", "of", "to", "is", "a", "an", "blog", "japan", "partner",

@@ -65,7 +65,8 @@ class VocabularyRuler:
                     (r.type == "Service" and all(m[2] == "Company" and m[1] - m[0] < r.end - r.start for m in overlapping))
                     # "Datadog Japan合同会社": the company wins over the product named inside it
                     or (r.rule == "company-form" and all(m[2] in ("Technology", "Company") for m in overlapping))
-                    or (r.rule == "event-number" and all(m[2] in ("Company", "Event") for m in overlapping))):
+                    # "クラウドDB移行事例ナイト Online #3 〜Aurora / DynamoDB 編〜": and over the products in its subtitle
+                    or r.rule == "event-number"):
                 matches = [m for m in matches if m not in overlapping]
                 overlapping = []
             if not overlapping:
