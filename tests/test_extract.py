@@ -36,3 +36,10 @@ def test_a_surname_alone_is_the_person_named_in_full_in_the_post(nlp):
     assert any("北川" in a and "翔太" not in a for a in people["北川 翔太"])
     speakers = {r.o for r in record.relations if r.p == "presentedBy"}
     assert not any(key.endswith(("北川", "柏木")) for key in speakers)
+
+
+def test_the_study_group_of_a_numbered_meetup_is_a_company(nlp):
+    document, doc = make_doc(nlp, "瀬戸内クラウド勉強会 #9 に参加しました\n\nLambda の話が多かったです。\n")
+    entities = {(e.type, e.name) for e in extract(document, doc).entities}
+    assert ("Company", "瀬戸内クラウド勉強会") in entities
+    assert any(t == "Event" and n.startswith("瀬戸内クラウド勉強会 #9") for t, n in entities)

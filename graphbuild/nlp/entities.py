@@ -143,7 +143,22 @@ def collect_mentions(doc: Doc, vocabulary: Vocabulary) -> list[tuple[Span, Entit
                                                                or code[span.start_char])):
             found.append((span, ref))
             taken[span.start_char:span.end_char] = b"\x01" * (span.end_char - span.start_char)
+            group = organiser_of(ref, vocabulary)
+            if group is not None:
+                found.append((span, group))
     return sorted(found, key=lambda pair: pair[0].start_char)
+
+
+# "瀬戸内クラウド勉強会 #9", "JAWS-UG コンテナ支部 #27": a numbered meetup of a study group or chapter
+_GROUP_SERIES = re.compile(r"^(?P<group>\S.{1,40}?(?:勉強会|支部))\s*#\d{1,3}\b")
+
+
+def organiser_of(event: EntityRef, vocabulary: Vocabulary) -> EntityRef | None:
+    """The user group a numbered meetup is a meeting of (user groups are companies in the guidelines)."""
+    if event.type != "Event" or event.method != "event-number":
+        return None
+    m = _GROUP_SERIES.match(event.name)
+    return make_ref("Company", m.group("group"), "event-number", vocabulary=vocabulary) if m else None
 
 
 SITE_SEPARATOR = re.compile(r"\s[-|–—｜]\s*$")
