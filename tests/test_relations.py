@@ -87,3 +87,8 @@ def test_an_event_inside_a_meetup_lt_title_is_its_topic_not_where_it_was_given(n
     found = relations(nlp, text)
     part_of = {o for s, p, o in found if p == "partOf"}
     assert part_of and all(o.startswith("evt:") and "reinvent" not in o for o in part_of)
+
+
+def test_a_person_named_in_a_keynote_title_gave_it(nlp):
+    found = relations(nlp, "re:Invent 2019 参加レポート\n\n## Keynote | Andy Jassy\n\n3 時間のキーノートでした。新サービスが多数。\n")
+    assert any(p == "presentedBy" and o.startswith("person:") and "jassy" in o for _, p, o in found)

@@ -85,3 +85,13 @@ def test_marks_dates_session_labels_and_a_speaker_after_a_colon_leave_the_title(
 def test_a_line_about_the_lts_is_no_lt(line):
     _, titles = talk_titles(f"参加レポート\n\n{line}\n\n楽しかったです。\n")
     assert not any(t in ("分は「失敗してもいい場所」", "本", "トラック", "LT 2 本") for t in titles)
+
+
+def test_the_items_under_a_speakers_label_are_the_talks_speakers():
+    text = ("re:Invent 参加レポート\n\n## 1. DAT423 | Chalk talk: Multi-Region strong consistency with Amazon Aurora DSQL\n\n"
+            "### セッション概要\n\nDSQL の話です。\n\n**Speakers**\n\n"
+            "- Priya Raman, Principal Database Specialist SA, Amazon Web Services\n"
+            "- Marco Bellini, Sr. Software Development Engineer, Amazon Web Services\n\n### 内容\n\n- 楽観的な制御\n")
+    doc, _ = talk_titles(text)
+    speakers = [text[slice(*s)] for t in doc._.graphbuild_talk_records for s in t.speakers]
+    assert any(s.startswith("Priya Raman") for s in speakers) and any(s.startswith("Marco Bellini") for s in speakers)

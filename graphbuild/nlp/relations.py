@@ -135,6 +135,9 @@ class RelationExtractor:
                 on_speaker_line = any(l.start_char <= span.start_char < l.end_char for l in speaker_lines)
                 if ref.type in ("Person", "Company") and on_speaker_line:
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "speaker-line", 0.8))
+                elif ref.type == "Person" and title.start_char <= span.start_char < title.end_char:
+                    # "Keynote | Andy Jassy", "CEO Keynote with Matt Garman": a person in a title gives the talk
+                    found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "title-person", 0.7))
                 elif ref.type == "Company" and self._owns_title(text, title, span, ref):
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "title", 0.6))
                 elif ref.type == "Company" and _alone_on_line(text, span) and span.start_char > title.end_char:

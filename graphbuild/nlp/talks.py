@@ -58,6 +58,8 @@ SESSION_COUNT = re.compile(r"(?:LT|ライトニングトーク|セッション|�
                            re.IGNORECASE)
 SAYING_AFTER = re.compile(r"\s*(?:という|って|は|が|も)")
 HONORIFIC_BEFORE = re.compile(r"^(?:さん|氏|様|先生|SA)")
+SPEAKERS_HEADING = re.compile(r"\s*(?:\*\*)?\s*(?:Speakers?|Presenters?|登壇者|スピーカー|講演者|発表者)\s*(?:\*\*)?\s*[:：]?\s*",
+                              re.IGNORECASE)
 NOTE_ONLY = re.compile(r"\s*[(（][^()（）]*[)）]\s*")
 # "オープニングキーノート：Jeff Barr さん": a speaker after a colon, closed by an honorific
 TRAILING_SPEAKER = re.compile(r"\s*[:：]\s*()([^:：「」]{2,40}?\s*(?:さん|氏|様))\s*$")
@@ -466,8 +468,14 @@ class TalkDetector:
         for c in chosen:
             stop = next((s for s in starts if s > c.block), len(blocks))
             end_block = c.block
+            listed = False  # under a "**Speakers**" label line, each list item is a speaker
             for j in range(c.block + 1, stop):
                 b = blocks[j]
+                if listed and b.kind == ITEM and c.kind != ITEM:
+                    c.speakers.append((b.start, b.end))
+                    end_block = j
+                    continue
+                listed = b.kind in (HEADING, LINE) and bool(SPEAKERS_HEADING.fullmatch(b.content(text)))
                 if b.kind == HEADING and (c.kind != HEADING or b.level <= c.level):
                     break
                 if b.kind in (HEADING, LINE) and fold(b.content(text)) in self.closing:
