@@ -95,3 +95,11 @@ def test_the_items_under_a_speakers_label_are_the_talks_speakers():
     doc, _ = talk_titles(text)
     speakers = [text[slice(*s)] for t in doc._.graphbuild_talk_records for s in t.speakers]
     assert any(s.startswith("Priya Raman") for s in speakers) and any(s.startswith("Marco Bellini") for s in speakers)
+
+
+def test_a_day_and_time_line_under_a_title_is_no_talk():
+    text = ("AWS Summit Japan 2024 で登壇しました\n\n### 登壇したセッション\n\n"
+            "**CUS-41「DynamoDB に全部乗せした注文基盤を 1 年運用して、半分 Aurora に戻した話」**\n\n"
+            "Day2（6/21）15:10〜15:40 ／ 登壇者：株式会社サンプルラボ 春田 祐樹\n\n資料はこちらです。\n")
+    _, titles = talk_titles(text)
+    assert not any(t.startswith("Day2") for t in titles)

@@ -57,6 +57,7 @@ HANDLE_LINE = re.compile(r"^@[A-Za-z0-9_\-]+\s*(様|さん|氏)?\s*$")
 SESSION_COUNT = re.compile(r"(?:LT|ライトニングトーク|セッション|講演|発表|Sessions?|Talks?)?\s*[×xX]?\s*\d{1,2}\s*(?:本|件|つ|枠|sessions?)?",
                            re.IGNORECASE)
 SAYING_AFTER = re.compile(r"\s*(?:という|って|は|が|も)")
+WHEN_ONLY = re.compile(r"\s*(?:Day\s?\d{1,2})?[\s\d/:：.()（）\[\]【】〜~～\-–－月火水木金土日]*", re.IGNORECASE)
 HONORIFIC_BEFORE = re.compile(r"^(?:さん|氏|様|先生|SA)")
 SPEAKERS_HEADING = re.compile(r"\s*(?:\*\*)?\s*(?:Speakers?|Presenters?|登壇者|スピーカー|講演者|発表者)\s*(?:\*\*)?\s*[:：]?\s*",
                               re.IGNORECASE)
@@ -235,9 +236,10 @@ class TalkDetector:
         return found
 
     def _no_title(self, title: str) -> bool:
-        """"LT 2 本", "× 3", "トラック": a count of sessions or a session word alone names no talk."""
+        """"LT 2 本", "× 3", "トラック": a count of sessions or a session word alone names no talk, nor does
+        a day and time ("Day2（6/21）15:10〜15:40 ／ 登壇者：…" is the slot line of the title above it)."""
         bare = fold(title)
-        return bool(SESSION_COUNT.fullmatch(title.strip())) or any(
+        return bool(SESSION_COUNT.fullmatch(title.strip()) or WHEN_ONLY.fullmatch(title)) or any(
             bare == fold(w) for w in self.session_words if w not in self.keynote_words)
 
     def prose_talks(self, text: str, blocks: list[Block], people, orgs) -> list[Candidate]:
