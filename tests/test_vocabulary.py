@@ -64,3 +64,9 @@ def test_a_name_inside_one_camelcase_word_is_no_mention(vocabulary):
 @pytest.mark.parametrize("generic", ["REST", "JSON", "HTML"])
 def test_generic_formats_and_styles_are_no_technologies(vocabulary, generic):
     assert not vocabulary.find(f"{generic} API を返す")
+
+
+def test_a_bare_service_name_counts_between_japanese_words_only(vocabulary):
+    found = {m.term.id for m in vocabulary.find("- Config はルールを入れすぎない\n全体の管理は Organizations、DDoS には Shield（Standard）")}
+    assert {"svc:config", "svc:organizations", "svc:shield"} <= found
+    assert not vocabulary.find("Edit the config file. The Shield team and Config values")
