@@ -43,3 +43,10 @@ def test_the_study_group_of_a_numbered_meetup_is_a_company(nlp):
     entities = {(e.type, e.name) for e in extract(document, doc).entities}
     assert ("Company", "瀬戸内クラウド勉強会") in entities
     assert any(t == "Event" and n.startswith("瀬戸内クラウド勉強会 #9") for t, n in entities)
+
+
+@pytest.mark.parametrize("line", ["@yuzu_tsukuba(柚木 悠)", "こんにちは、竹村（[@tkm_sre](https://x.com/tkm_sre)）です。"])
+def test_a_handle_beside_a_name_either_way_round_is_that_person(nlp, line):
+    document, doc = make_doc(nlp, f"re:Invent 振り返り\n\n{line}\n\nECS の話をします。\n")
+    people = [e for e in extract(document, doc).entities if e.type == "Person"]
+    assert len(people) == 1 and any(a.startswith("@") for a in people[0].aliases)

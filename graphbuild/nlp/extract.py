@@ -147,12 +147,21 @@ def _name_part_aliases(refs: list[EntityRef], alias_of: dict[str, str]) -> dict[
     return out
 
 
+NAME_THEN_HANDLE = re.compile(r"[ \t\u3000]*(?:さん|氏|様)?[ \t\u3000]*[(（]?[ \t\u3000]*\[?")  # 竹村（[@tkm_sre](…)）
+HANDLE_THEN_NAME = re.compile(r"\**[ \t\u3000]*\**[ \t\u3000]*[(（]?[ \t\u3000]*")  # @yuzu_tsukuba(柚木 悠), **@x** 吉永
+
+
 def _handle_aliases(text: str, pairs: list) -> dict[str, str]:
-    """"吉田真吾 (@yoshidashingo)": a name right before a handle is the same person."""
+    """"吉田真吾 (@yoshidashingo)", "@yuzu_tsukuba(柚木 悠)": a name and a handle side by side are one person,
+    known by the name."""
     alias_of: dict[str, str] = {}
     people = [(span, ref) for span, ref in pairs if ref.type == "Person"]
     for (a, ra), (b, rb) in zip(people, people[1:]):
         between = text[a.end_char:b.start_char]
-        if ra.key != rb.key and re.fullmatch(r"\s*(?:さん|氏|様)?\s*[(（]?\s*", between) and b.text.startswith("@"):
+        if ra.key == rb.key or a.text.startswith("@") == b.text.startswith("@"):
+            continue
+        if b.text.startswith("@") and NAME_THEN_HANDLE.fullmatch(between):
             alias_of[rb.key] = ra.key
+        elif a.text.startswith("@") and HANDLE_THEN_NAME.fullmatch(between):
+            alias_of[ra.key] = rb.key
     return alias_of
