@@ -50,3 +50,10 @@ def test_a_handle_beside_a_name_either_way_round_is_that_person(nlp, line):
     document, doc = make_doc(nlp, f"re:Invent 振り返り\n\n{line}\n\nECS の話をします。\n")
     people = [e for e in extract(document, doc).entities if e.type == "Person"]
     assert len(people) == 1 and any(a.startswith("@") for a in people[0].aliases)
+
+
+def test_an_honorific_left_over_from_a_speaker_list_is_no_person():
+    from graphbuild.nlp.entities import make_ref
+
+    assert make_ref("Person", "氏 ほか", "speaker-line") is None
+    assert make_ref("Person", "Benoit Dupin 氏", "speaker-line").name == "Benoit Dupin"

@@ -26,6 +26,7 @@ NER_TYPES = {"Person": "Person", "Conference": "Event"}
 SPEAKER_CONTEXT = re.compile(r"Architect|Engineer|Developer|CTO|CEO|Manager|Evangelist|from |by |さん|氏|様|登壇|講演|発表")
 # legal forms and honorifics around a company name; never the 社 of a name (講談社, 新潮社)
 _COMPANY_FORMS = re.compile(r"^" + COMPANY_FORM + r"\s*|\s*(?:" + COMPANY_FORM + r"|様|さん|殿|御中)$")
+_HONORIFIC_FIRST = re.compile(r"(?:氏|さん|様|先生)(?:\s|$)")
 _PERSON_SUFFIX = re.compile(r"\s*(様|さん|氏|先生|くん|君)$")
 # confidence by how a mention was found
 CONFIDENCE = {"vocabulary": 0.95, "handle": 0.9, "company-form": 0.8, "event-name": 0.7,
@@ -67,8 +68,8 @@ def resolve_span(span: Span, vocabulary: Vocabulary) -> EntityRef | None:
 def make_ref(type_: str, name: str, method: str, candidate: bool = False,
              vocabulary: Vocabulary | None = None) -> EntityRef | None:
     name = clean_name(name, type_)
-    if not fold(name):
-        return None
+    if not fold(name) or (type_ == "Person" and _HONORIFIC_FIRST.match(name)):
+        return None  # "Benoit Dupin 氏 ほか" split after the name leaves "氏 ほか": no one
     if vocabulary is not None:
         # a rule or NER name that the vocabulary knows by another spelling
         matches = vocabulary.find(name)
