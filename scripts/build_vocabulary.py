@@ -67,21 +67,27 @@ def bare_forms(name: str) -> list[str]:
 
 def service_entries(curated: dict) -> list[dict]:
     needs_prefix = {fold(w) for w in curated.pop("_bare_needs_prefix")["words"]}
+    in_japanese = {fold(w) for w in curated.pop("_bare_in_japanese")["words"]}
     entries: dict[str, dict] = {}
     for svc in botocore_services():
         client = svc["client"]
-        labels, exact = [], []
+        labels, exact, ja_bare = [], [], []
         for raw in (svc["full"], svc["abbr"], svc["sid"]):
             if not raw:
                 continue
             for form in bare_forms(raw):
                 if " " not in form and fold(form) in needs_prefix:
+                    cased = form[:1].upper() + form[1:]  # as a writer capitalises it ("kendra" is the service id)
+                    if fold(form) in in_japanese and cased not in ja_bare:
+                        ja_bare.append(cased)
                     continue
                 if len(form) < 4:
                     continue  # "MQ", "RAM", "PI": too short to trust unless curated
                 (exact if form.isupper() and len(form) <= 5 else labels).append(form)
         entries[client] = {"id": f"svc:{client}", "type": "Service", "name": display_name(svc["full"]),
                            "boto": client, "labels": labels, "exact": exact, "source": "botocore"}
+        if ja_bare:
+            entries[client]["ja_bare"] = ja_bare
     for key, extra in curated.items():
         entry = entries.setdefault(key, {"id": f"svc:{key}", "type": "Service", "name": extra.get("name", key),
                                          "labels": [], "exact": [], "source": "curated"})

@@ -79,3 +79,16 @@ def test_a_case_study_introduced_with_its_company_names_no_writer(nlp):
     text = "serverless.tokyo #7 参加レポート\n\n書いた人: @sample_writer です。\n\n株式会社サンプル商事の事例です。\n"
     writers = {o for s, p, o in relations(nlp, text) if p == "authoredBy"}
     assert writers == {"person:samplewriter"}
+
+
+def test_an_event_inside_a_meetup_lt_title_is_its_topic_not_where_it_was_given(nlp):
+    text = ("# 北関東クラウド勉強会 #21 に参加してきた\n\n## 5分でわかる re:Invent 2024 全部入り\n\n"
+            "登壇：@nasu_k8s さん\n\nEKS の話でした。\n")
+    found = relations(nlp, text)
+    part_of = {o for s, p, o in found if p == "partOf"}
+    assert part_of and all(o.startswith("evt:") and "reinvent" not in o for o in part_of)
+
+
+def test_a_person_named_in_a_keynote_title_gave_it(nlp):
+    found = relations(nlp, "re:Invent 2019 参加レポート\n\n## Keynote | Andy Jassy\n\n3 時間のキーノートでした。新サービスが多数。\n")
+    assert any(p == "presentedBy" and o.startswith("person:") and "jassy" in o for _, p, o in found)

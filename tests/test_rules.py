@@ -19,3 +19,8 @@ def test_a_job_title_or_programme_after_aws_is_no_product():
     names = {r.name for r in find_rule_matches("Matt Garman 氏(AWS CEO)と AWS Builders' Fair の展示、Amazon Foobar の発表")
              if r.rule == "amazon-name"}
     assert names == {"Amazon Foobar"}
+
+
+def test_a_community_event_numbered_after_its_year_is_an_event():
+    events = [m.name for m in find_rule_matches("5/25(土) に開催された JAWS-UG浜松 AWS勉強会 2024#5 に参加") if m.type == "Event"]
+    assert "JAWS-UG浜松 AWS勉強会 2024 #5" in events

@@ -53,3 +53,24 @@ def test_long_names_one_edit_off_are_near_misses(vocabulary, typo, term):
 @pytest.mark.parametrize("text", ["Lambada", "Athena2", "atrantis", "Fluentd", "Kubernetes-ish", "S3 と EC2"])
 def test_short_known_or_wrongly_cased_words_are_not_near_misses(vocabulary, text):
     assert vocabulary.find_near_misses(text) == []
+
+
+def test_a_name_inside_one_camelcase_word_is_no_mention(vocabulary):
+    names = {m.term.name for m in vocabulary.find("入門用には DeepLens、設定は GitOps と NodePool で")}
+    assert not names & {"Lens", "Git", "Node.js"}
+    assert {m.term.name for m in vocabulary.find("KubernetesAWS")} == {"Kubernetes", "Amazon Web Services"}
+
+
+@pytest.mark.parametrize("generic", ["REST", "JSON", "HTML"])
+def test_generic_formats_and_styles_are_no_technologies(vocabulary, generic):
+    assert not vocabulary.find(f"{generic} API を返す")
+
+
+def test_a_bare_service_name_counts_between_japanese_words_only(vocabulary):
+    found = {m.term.id for m in vocabulary.find("- Config はルールを入れすぎない\n全体の管理は Organizations、DDoS には Shield（Standard）")}
+    assert {"svc:config", "svc:organizations", "svc:shield"} <= found
+    assert not vocabulary.find("Edit the config file. The Shield team and Config values")
+
+
+def test_a_plural_is_no_misspelt_name(vocabulary):
+    assert not vocabulary.find_near_misses("Cost-optimize your containers with Fargate Spot")

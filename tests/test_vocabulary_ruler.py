@@ -44,3 +44,42 @@ def test_a_company_named_with_its_legal_form_is_found_again_by_its_bare_name(nlp
     kb_ids = {kb for _, kb in spans}
     assert [text for text, _ in spans].count("ツバメフードテック") == 1  # not inside the longer name
     assert len(kb_ids) == 1 and next(iter(kb_ids)).startswith(RULE_PREFIX + "company-form")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("同時に出た S3 Metadata と組み合わせる", "Amazon S3 Metadata"),
+    ("GraphRAG 部分は Amazon Neptune Analytics を使う", "Amazon Neptune Analytics"),
+    ("データベースは Aurora PostgreSQL に移した", "Amazon Aurora PostgreSQL"),
+    ("Lambda Runtime API を直接叩く", "AWS Lambda Runtime API"),
+])
+def test_capitalised_words_after_a_product_name_name_its_feature(text, name):
+    doc = blank_with_ruler()(text)
+    kb = {s.kb_id_ for s in doc.spans[MENTIONS_KEY]}
+    assert f"{RULE_PREFIX}feature|{name}" in kb
+    assert not any(k.startswith("tech:") for k in kb)  # PostgreSQL is part of the name
+
+
+@pytest.mark.parametrize("text, term", [
+    ("Amazon ECS Best Practices を読む", "svc:ecs"),
+    ("S3 API を叩く", "svc:s3"),
+    ("Amazon EC2 Trn2 インスタンスの一般提供", "svc:ec2"),
+    ("EC2 ECS EKS を比べる", "svc:ec2"),
+])
+def test_generic_words_an_instance_type_or_another_product_are_no_feature(text, term):
+    doc = blank_with_ruler()(text)
+    kb = {s.kb_id_ for s in doc.spans[MENTIONS_KEY]}
+    assert term in kb and not any(k.startswith(f"{RULE_PREFIX}feature") for k in kb)
+
+
+def test_a_numbered_event_wins_over_the_products_in_its_subtitle():
+    doc = blank_with_ruler()("「クラウドDB移行事例ナイト Online #3 〜Aurora / DynamoDB 編〜」に参加しました")
+    kb = [s.kb_id_ for s in doc.spans[MENTIONS_KEY]]
+    assert any(k.startswith(RULE_PREFIX + "event-number|クラウドDB移行事例ナイト Online #3") for k in kb)
+    assert "svc:dynamodb" not in kb
+
+
+def test_a_managed_service_for_a_technology_is_one_product_and_hashtags_are_no_mentions():
+    doc = blank_with_ruler()("メトリクスは Amazon Managed Service for Prometheus に送る。ハッシュタグ：#jawsug_ct")
+    kb = [s.kb_id_ for s in doc.spans[MENTIONS_KEY]]
+    assert RULE_PREFIX + "amazon-name|Amazon Managed Service for Prometheus" in kb
+    assert "tech:prometheus" not in kb and not any("jaws" in k for k in kb)

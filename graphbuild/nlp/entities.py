@@ -26,10 +26,11 @@ NER_TYPES = {"Person": "Person", "Conference": "Event"}
 SPEAKER_CONTEXT = re.compile(r"Architect|Engineer|Developer|CTO|CEO|Manager|Evangelist|from |by |さん|氏|様|登壇|講演|発表")
 # legal forms and honorifics around a company name; never the 社 of a name (講談社, 新潮社)
 _COMPANY_FORMS = re.compile(r"^" + COMPANY_FORM + r"\s*|\s*(?:" + COMPANY_FORM + r"|様|さん|殿|御中)$")
+_HONORIFIC_FIRST = re.compile(r"(?:氏|さん|様|先生)(?:\s|$)")
 _PERSON_SUFFIX = re.compile(r"\s*(様|さん|氏|先生|くん|君)$")
 # confidence by how a mention was found
 CONFIDENCE = {"vocabulary": 0.95, "handle": 0.9, "company-form": 0.8, "event-name": 0.7,
-              "event-number": 0.7, "amazon-name": 0.5, "ner": 0.5, "fuzzy": 0.6, "speaker-line": 0.7,
+              "event-number": 0.7, "amazon-name": 0.5, "feature": 0.7, "ner": 0.5, "fuzzy": 0.6, "speaker-line": 0.7,
               "latin-name": 0.6}
 
 
@@ -67,8 +68,8 @@ def resolve_span(span: Span, vocabulary: Vocabulary) -> EntityRef | None:
 def make_ref(type_: str, name: str, method: str, candidate: bool = False,
              vocabulary: Vocabulary | None = None) -> EntityRef | None:
     name = clean_name(name, type_)
-    if not fold(name):
-        return None
+    if not fold(name) or (type_ == "Person" and _HONORIFIC_FIRST.match(name)):
+        return None  # "Benoit Dupin 氏 ほか" split after the name leaves "氏 ほか": no one
     if vocabulary is not None:
         # a rule or NER name that the vocabulary knows by another spelling
         matches = vocabulary.find(name)
@@ -143,7 +144,22 @@ def collect_mentions(doc: Doc, vocabulary: Vocabulary) -> list[tuple[Span, Entit
                                                                or code[span.start_char])):
             found.append((span, ref))
             taken[span.start_char:span.end_char] = b"\x01" * (span.end_char - span.start_char)
+            group = organiser_of(ref, vocabulary)
+            if group is not None:
+                found.append((span, group))
     return sorted(found, key=lambda pair: pair[0].start_char)
+
+
+# "瀬戸内クラウド勉強会 #9", "JAWS-UG コンテナ支部 #27": a numbered meetup of a study group or chapter
+_GROUP_SERIES = re.compile(r"^(?P<group>\S.{1,40}?(?:勉強会|支部))\s*#\d{1,3}\b")
+
+
+def organiser_of(event: EntityRef, vocabulary: Vocabulary) -> EntityRef | None:
+    """The user group a numbered meetup is a meeting of (user groups are companies in the guidelines)."""
+    if event.type != "Event" or event.method != "event-number":
+        return None
+    m = _GROUP_SERIES.match(event.name)
+    return make_ref("Company", m.group("group"), "event-number", vocabulary=vocabulary) if m else None
 
 
 SITE_SEPARATOR = re.compile(r"\s[-|–—｜]\s*$")

@@ -30,8 +30,11 @@ def extract(document: Document, doc: Doc, vocabulary: Vocabulary | None = None) 
                         w_start, (w_start, w_end) != (s_start, max(s_end, end)))
 
     pairs = mentions_of(doc, vocabulary)
+    found = doc._.graphbuild_relations or []
     alias_of = _handle_aliases(document.text, pairs) | _series_aliases(pairs) | _byline_handles(
-        document.text, doc._.graphbuild_relations or [], vocabulary)
+        document.text, found, vocabulary)
+    alias_of = _name_part_aliases([ref for _, ref in pairs] + [r for rel in found for r in (rel.s, rel.o)
+                                                              if r is not None], alias_of) | alias_of
     refs: dict[str, EntityRef] = {}
     surfaces: dict[str, set[str]] = {}
     mentions = []
@@ -126,12 +129,39 @@ def _series_aliases(pairs: list) -> dict[str, str]:
     return alias_of
 
 
+def _name_part_aliases(refs: list[EntityRef], alias_of: dict[str, str]) -> dict[str, str]:
+    """"北川 翔太 氏 … 北川さんによる": a one-word name that is a word of exactly one full name in the
+    post ("北川", "Werner") is that person."""
+    people = {alias_of.get(r.key, r.key): r.name for r in refs if r.type == "Person"}
+    by_part: dict[str, set[str]] = {}
+    for key, name in people.items():
+        words = name.split()
+        if len(words) > 1:
+            for word in words:
+                by_part.setdefault(word, set()).add(key)
+    out = {}
+    for key, name in people.items():
+        owners = by_part.get(name, set()) - {key}
+        if " " not in name and len(owners) == 1:
+            out[key] = owners.pop()
+    return out
+
+
+NAME_THEN_HANDLE = re.compile(r"[ \t\u3000]*(?:さん|氏|様)?[ \t\u3000]*[(（]?[ \t\u3000]*\[?")  # 竹村（[@tkm_sre](…)）
+HANDLE_THEN_NAME = re.compile(r"\**[ \t\u3000]*\**[ \t\u3000]*[(（]?[ \t\u3000]*")  # @yuzu_tsukuba(柚木 悠), **@x** 吉永
+
+
 def _handle_aliases(text: str, pairs: list) -> dict[str, str]:
-    """"吉田真吾 (@yoshidashingo)": a name right before a handle is the same person."""
+    """"吉田真吾 (@yoshidashingo)", "@yuzu_tsukuba(柚木 悠)": a name and a handle side by side are one person,
+    known by the name."""
     alias_of: dict[str, str] = {}
     people = [(span, ref) for span, ref in pairs if ref.type == "Person"]
     for (a, ra), (b, rb) in zip(people, people[1:]):
         between = text[a.end_char:b.start_char]
-        if ra.key != rb.key and re.fullmatch(r"\s*(?:さん|氏|様)?\s*[(（]?\s*", between) and b.text.startswith("@"):
+        if ra.key == rb.key or a.text.startswith("@") == b.text.startswith("@"):
+            continue
+        if b.text.startswith("@") and NAME_THEN_HANDLE.fullmatch(between):
             alias_of[rb.key] = ra.key
+        elif a.text.startswith("@") and HANDLE_THEN_NAME.fullmatch(between):
+            alias_of[ra.key] = rb.key
     return alias_of

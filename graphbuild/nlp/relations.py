@@ -119,7 +119,11 @@ class RelationExtractor:
             inside = [(s, r) for s, r in _starting_in(mentions, section.start_char, section.end_char)
                       if s.end_char <= section.end_char]
             own_events = [(s, r) for s, r in inside if r.type == "Event" and s.start_char < title.end_char]
-            for span, event in own_events or ([main_event] if main_event else []):
+            # "5分でわかる re:Invent 2024 全部入り" at a meetup: an event inside a title is its topic; one that
+            # opens the title ("AWS Summit Tokyo 2019 基調講演") is where it was given
+            if main_event:
+                own_events = [(s, r) for s, r in own_events if s.start_char <= title.start_char + 1] or [main_event]
+            for span, event in own_events:
                 found.append(FoundRelation(talk, "partOf", event, title.start_char, title.end_char, "rule", 0.7))
             speaker_lines = [s for s in speakers if s.label_ == label]
             # a speaker written elsewhere (a timetable row before the talk's own section) still gave it
@@ -131,6 +135,9 @@ class RelationExtractor:
                 on_speaker_line = any(l.start_char <= span.start_char < l.end_char for l in speaker_lines)
                 if ref.type in ("Person", "Company") and on_speaker_line:
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "speaker-line", 0.8))
+                elif ref.type == "Person" and title.start_char <= span.start_char < title.end_char:
+                    # "Keynote | Andy Jassy", "CEO Keynote with Matt Garman": a person in a title gives the talk
+                    found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "title-person", 0.7))
                 elif ref.type == "Company" and self._owns_title(text, title, span, ref):
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "title", 0.6))
                 elif ref.type == "Company" and _alone_on_line(text, span) and span.start_char > title.end_char:

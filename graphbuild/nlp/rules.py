@@ -28,7 +28,9 @@ HANDLE = re.compile(r"(?<![A-Za-z0-9_.])@([A-Za-z0-9_][A-Za-z0-9_\-]{1,38}[A-Za-
 COMPANY_PREFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])" + COMPANY_FORM
                               + r"[ \u3000]?(?![のはがをにでともへや])([" + _NAME_CHARS + r"\u3040-\u309f]{2,30})")
 COMPANY_SUFFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])([" + _NAME_CHARS + r"]{1,30}?)[ \u3000]?" + COMPANY_FORM)
-CANDIDATE_SERVICE = re.compile(r"(?<![A-Za-z0-9])(?:Amazon|AWS)[ \u00a0]?((?:[A-Z][A-Za-z0-9]*|[0-9]+)(?:[ \u00a0][A-Z][A-Za-z0-9]+){0,3})")
+# "Amazon Managed Service for Apache Flink": a name may go on after "for" with a capitalised product
+CANDIDATE_SERVICE = re.compile(r"(?<![A-Za-z0-9])(?:Amazon|AWS)[ \u00a0]?((?:[A-Z][A-Za-z0-9]*|[0-9]+)(?:[ \u00a0][A-Z][A-Za-z0-9]+){0,3}"
+                               r"(?:[ \u00a0]for[ \u00a0](?:Apache[ \u00a0])?[A-Z][A-Za-z0-9]+)?)")
 _EVENT_WORD = r"(?:Conf|Conference|Fest|Festival|Summit|Days?|Kaigi|Camp|Meetup|Forum|Expo|Week|Talks)"
 EVENT_DATED = re.compile(r"(?<![A-Za-z])((?:[A-Z][A-Za-z0-9.:]*[ \u00a0]){0,4}[A-Z]?[A-Za-z]*" + _EVENT_WORD
                          + r"(?:[ \u00a0]in[ \u00a0][A-Z][a-z]+(?:[ \u00a0][A-Z][a-z]+)?)?)[ \u00a0]?((?:19|20)\d\d)(?!\d)")
@@ -39,7 +41,7 @@ _COMMUNITY_WORD = (r"(?:勉強会|Meetup|meetup|ミートアップ|Night|ナイ�
                    r"Seminar|セミナー|ハンズオン|Talks|Kaigi|re:Cap|Cafe|カフェ|祭り?|Summit|Meeting|ミーティング|Workshop)")
 EVENT_COMMUNITY = re.compile(r"(?<![" + _EVENT_NAME_CHARS + r"])((?:[" + _EVENT_NAME_CHARS + r"]+[ \u3000]?){0,4}?"
                              + r"[" + _EVENT_NAME_CHARS + r"]*" + _COMMUNITY_WORD
-                             + r"(?:[ \u3000][A-Za-z][A-Za-z]+){0,2})[ \u3000]?#(\d{1,3})(?!\d)"
+                             + r"(?:[ \u3000][A-Za-z][A-Za-z]+){0,2}(?:[ \u3000]?(?:19|20)\d\d)?)[ \u3000]?#(\d{1,3})(?!\d)"
                              + r"(?:[ \u3000]?([〜~～][^〜~～\n]{1,30}[〜~～]))?")  # "#12 〜re:Invent 2024 ふりかえり〜"
 # words that follow "AWS" but do not make a product name
 NOT_PRODUCTS = {"the", "and", "for", "on", "in", "of", "to", "is", "a", "an", "blog", "japan", "partner",
@@ -50,6 +52,23 @@ NOT_PRODUCTS = {"the", "and", "for", "on", "in", "of", "to", "is", "a", "an", "b
 NOT_PRODUCT_WORDS = {"ceo", "cto", "cio", "cfo", "coo", "vp", "svp", "evp", "api", "apis", "account", "builder", "builders",
                      "village", "community", "hero", "heroes", "ambassador", "ambassadors", "japan", "partner", "partners",
                      "team", "booth", "expo", "jam", "gameday"}
+
+
+# words that end an AWS product's name rather than extend it ("Amazon ECS Best Practices", "S3 Bucket", "EKS GA"):
+# a product name followed by capitalised words names its feature ("S3 Metadata") unless they are these
+NOT_FEATURE_WORDS = {"and", "or", "with", "for", "on", "in", "of", "to", "the", "a", "an", "is", "vs", "via", "from", "by",
+                     "best", "practice", "practices", "deep", "dive", "workshop", "session", "sessions", "talk", "chalk",
+                     "update", "updates", "overview", "intro", "introduction", "guide", "tips", "demo", "hands", "handson",
+                     "console", "team", "user", "users", "group", "blog", "docs", "documentation", "pricing", "case",
+                     "study", "architecture", "pattern", "patterns", "performance", "new", "launch", "preview", "ga",
+                     "bucket", "buckets", "instance", "instances", "cluster", "clusters", "container", "containers",
+                     "task", "tasks", "resource", "resources", "region", "regions", "account", "accounts", "endpoint", "endpoints",
+                     "event", "events", "log", "logs", "metrics", "alarm", "alarms", "dashboard", "policy",
+                     "policies", "role", "roles", "template", "templates", "stack", "stacks", "job", "jobs",
+                     "support", "whitepaper", "certified", "summit", "day", "days", "week", "night", "meetup",
+                     "japan", "tokyo", "osaka", "online", "live", "keynote", "lt", "q&a", "faq", "part", "vol"}
+# words that name a feature only after another word ("Lambda Runtime API", "ECS Service Connect"; not "S3 API")
+NOT_FEATURE_ALONE = {"api", "apis", "sdk", "cli", "service", "services", "function", "functions", "table", "data", "agent"}
 
 
 def find_rule_matches(text: str) -> list[RuleMatch]:

@@ -44,15 +44,29 @@ DAY_PREFIX = re.compile(r"^Day\s?\d", re.IGNORECASE)  # part of the title ("Day1
 BRACKET_LABEL = re.compile(r"^[【\[［〔]([^】\]］〕]{1,24})[】\]］〕]\s*[:：]?\s*")
 SESSION_CODE = re.compile(r"^(?:[A-Z]{2,5}\d{2,4}(?:-R\d?)?|[A-Z]{2,5}-\d{1,3}(?:-[A-Z0-9]{1,3})?|[A-Z]-\d{1,2})"
                           r"(?![A-Za-z0-9])\s*[:：|｜.．\-–]?\s*")
-LT_PREFIX = re.compile(r"^(?:LT|ライトニングトーク)\s*(?:#?\d{1,2}|[①-⑳])?\s*[:：.)）|｜]?\s*|^[①-⑳]\s*")
+# "LT3:", "LT①"; not "LT 5分は…" (a duration) nor "LT は…" (a sentence about the LTs)
+LT_PREFIX = re.compile(r"^(?:LT|ライトニングトーク)(?!\s*(?:\d{1,2}\s*(?:分|本|人|名|秒|回|件)|[はがをもでとにの]))"
+                       r"\s*(?:#?\d{1,2}|[①-⑳])?\s*[:：.)）|｜]?\s*|^[①-⑳]\s*")
+MARK_PREFIX = re.compile(r"^[■□◆◇▼▽●○★☆▶▷◎]\s*")
 NUMBERED = re.compile(r"^\d{1,2}(?:[-.．]\d{1,2})*[.)．]\s*|^\d{1,2}(?:-\d{1,2})+\s+")
 TRACK_PREFIX = re.compile(r"^[^\s:：]{1,12}(?:トラック|Track|会場|ルーム|Room)\s*[:：]\s*", re.IGNORECASE)
 SPEAKER_LABEL = re.compile(r"^\s*(?:\*\*)?\s*(?:登壇者?|スピーカー|講演者|発表者|講師|ゲストスピーカー|ゲスト|Guest Speakers?|Guests?|Speakers?|Presenters?|Presented by|By)"
                            r"\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?", re.IGNORECASE)
 SPEAKER_CUE = re.compile(r"@[A-Za-z0-9_]|さん|氏|様|登壇|Speaker|スピーカー|発表")
 HANDLE_LINE = re.compile(r"^@[A-Za-z0-9_\-]+\s*(様|さん|氏)?\s*$")
+SESSION_COUNT = re.compile(r"(?:LT|ライトニングトーク|セッション|講演|発表|Sessions?|Talks?)?\s*[×xX]?\s*\d{1,2}\s*(?:本|件|つ|枠|sessions?)?",
+                           re.IGNORECASE)
+SAYING_AFTER = re.compile(r"\s*(?:という|って|は|が|も)")
+WHEN_ONLY = re.compile(r"\s*(?:Day\s?\d{1,2})?[\s\d/:：.()（）\[\]【】〜~～\-–－月火水木金土日]*", re.IGNORECASE)
+HONORIFIC_BEFORE = re.compile(r"^(?:さん|氏|様|先生|SA)")
+SPEAKERS_HEADING = re.compile(r"\s*(?:\*\*)?\s*(?:Speakers?|Presenters?|登壇者|スピーカー|講演者|発表者)\s*(?:\*\*)?\s*[:：]?\s*",
+                              re.IGNORECASE)
+NOTE_ONLY = re.compile(r"\s*[(（][^()（）]*[)）]\s*")
+# "オープニングキーノート：Jeff Barr さん": a speaker after a colon, closed by an honorific
+TRAILING_SPEAKER = re.compile(r"\s*[:：]\s*()([^:：「」]{2,40}?\s*(?:さん|氏|様))\s*$")
 URLISH = re.compile(r"https?://|www\.|^f:id:")
-SENTENCE_END = re.compile(r"(。|です|ます|でした|ました|ません|だ|た|よね|ね|よ|な)[!！?？]*$")
+# "…ありがとうございました〜!!🙇‍♀️": a sentence, whatever marks and emoji close it
+SENTENCE_END = re.compile(r"(。|です|ます|でした|ました|ません|だ|た|よね|ね|よ|な)[!！?？〜~ー\s\u2600-\u27bf\u200d\ufe0f\U0001f000-\U0001faff]*$")
 QUOTES = {"「": "」", "『": "』", "“": "”", "\"": "\""}
 ROLE_WORDS = re.compile(r"(Solutions?|Principal|Senior|Chief|Head|Lead|Developer|Technical|Sr\.?)\s|Architect|Engineer|"
                         r"Evangelist|Advocate|Manager|Director|Officer|CEO|CTO|CIO|VP|SA\b|ソリューションアーキテクト|"
@@ -198,7 +212,7 @@ class TalkDetector:
                 candidate = self._row_candidate(text, block, i, table_header, people, orgs)
             else:
                 candidate = self._line_candidate(text, blocks, i, people, orgs)
-            if candidate is None:
+            if candidate is None or self._no_title(text[candidate.start:candidate.end]):
                 continue
             parents = [h for h in headings if h is not block and (block.kind != HEADING or h.level < block.level)]
             found.append((candidate, parents))
@@ -221,6 +235,13 @@ class TalkDetector:
         _sibling_features(found)
         return found
 
+    def _no_title(self, title: str) -> bool:
+        """"LT 2 本", "× 3", "トラック": a count of sessions or a session word alone names no talk, nor does
+        a day and time ("Day2（6/21）15:10〜15:40 ／ 登壇者：…" is the slot line of the title above it)."""
+        bare = fold(title)
+        return bool(SESSION_COUNT.fullmatch(title.strip()) or WHEN_ONLY.fullmatch(title)) or any(
+            bare == fold(w) for w in self.session_words if w not in self.keynote_words)
+
     def prose_talks(self, text: str, blocks: list[Block], people, orgs) -> list[Candidate]:
         """Titles quoted in a sentence that says they are sessions (see PROSE_TITLE), with the speaker
         the sentence names before the title ("株式会社Xの Yさんによる「…」") or in brackets after it."""
@@ -230,6 +251,10 @@ class TalkDetector:
                 continue
             for m in PROSE_TITLE.finditer(text, block.start, block.end):
                 if not (m.group("before") or m.group("after")) or any(w in fold(m.group("title")) for w in self.not_talks):
+                    continue
+                # "Xさんの「5人で回している」という話", "…さんの「…」は意外だった": what a speaker said
+                if not m.group("after") and (m.group("before") or "").rstrip().endswith("の") and HONORIFIC_BEFORE.search(
+                        m.group("before")) and SAYING_AFTER.match(text, m.end()):
                     continue
                 start, end = m.span("title")
                 speakers = []
@@ -312,7 +337,8 @@ class TalkDetector:
         found = []
         for block in blocks[i + 1:i + 4]:
             content = block.content(text)
-            if block.kind in (HEADING, RULE, CODE, ROW) or len(content) > 110:
+            # a quoted title of its own ("・「…」 @x さん" under "・「…」 @y さん") is the next talk
+            if block.kind in (HEADING, RULE, CODE, ROW) or len(content) > 110 or content[:1] in QUOTES:
                 break
             labelled = SPEAKER_LABEL.match(content)
             named = _has(people, block.start, block.end)
@@ -444,8 +470,14 @@ class TalkDetector:
         for c in chosen:
             stop = next((s for s in starts if s > c.block), len(blocks))
             end_block = c.block
+            listed = False  # under a "**Speakers**" label line, each list item is a speaker
             for j in range(c.block + 1, stop):
                 b = blocks[j]
+                if listed and b.kind == ITEM and c.kind != ITEM:
+                    c.speakers.append((b.start, b.end))
+                    end_block = j
+                    continue
+                listed = b.kind in (HEADING, LINE) and bool(SPEAKERS_HEADING.fullmatch(b.content(text)))
                 if b.kind == HEADING and (c.kind != HEADING or b.level <= c.level):
                     break
                 if b.kind in (HEADING, LINE) and fold(b.content(text)) in self.closing:
@@ -524,7 +556,8 @@ def parse_title(text: str, start: int, end: int) -> tuple[int, int, dict[str, fl
     pos = start
     for _ in range(5):
         s = text[pos:end]
-        for name, pattern in (("slot", TIME_SLOT), ("clock_time", CLOCK_TIME), ("date", DATE_PREFIX), ("label", BRACKET_LABEL),
+        for name, pattern in (("mark", MARK_PREFIX), ("slot", TIME_SLOT), ("clock_time", CLOCK_TIME), ("date", DATE_PREFIX),
+                              ("label", BRACKET_LABEL),
                               ("code", SESSION_CODE), ("lt", LT_PREFIX), ("track", TRACK_PREFIX),
                               ("numbered", NUMBERED)):
             m = pattern.match(s)
@@ -534,7 +567,8 @@ def parse_title(text: str, start: int, end: int) -> tuple[int, int, dict[str, fl
                     name = "code" if SESSION_CODE.match(label + " ") or re.fullmatch(r"[A-Z]?\d{1,3}", label) else \
                         ("label_session" if re.search(r"セッション|LT|講演|Keynote|キーノート|事例|Session|基調", label)
                          else "label")
-                flags[name] = 1.0
+                if name != "mark":
+                    flags[name] = 1.0
                 pos += m.end()
                 break
         else:
@@ -543,8 +577,11 @@ def parse_title(text: str, start: int, end: int) -> tuple[int, int, dict[str, fl
         pos += 1
     if DAY_PREFIX.match(text, pos):
         flags["date"] = 1.0
+    if NOTE_ONLY.fullmatch(text, pos, end):  # "15:30-16:20 【LT大会】(1本5分、順不同)": a note, no title
+        return pos, pos, flags, None
     inline = None
-    label = re.search(r"\s*[(（][^()（）]{0,30}(?:セッション|Session|講演|Keynote|LT)[^()（）]{0,30}[)）]\s*$", text[pos:end])
+    label = re.search(r"\s*[(（][^()（）]{0,30}(?:セッション|Session|講演|Keynote|LT|Talk|Workshop|ワークショップ|チョークトーク)"
+                      r"[^()（）]{0,30}[)）]\s*$", text[pos:end])
     if label and text[pos:pos + 1] not in QUOTES:
         flags["label_session"] = 1.0
         end = pos + label.start()
@@ -560,6 +597,9 @@ def parse_title(text: str, start: int, end: int) -> tuple[int, int, dict[str, fl
             inline = _trimmed(text, *rest)
     else:
         m = re.search(r"\s*(?:[(（]([^()（）]{2,80})[)）]|[/／]\s*([^/／]{2,60}))\s*$", text[pos:end])
+        if m is None:
+            m = TRAILING_SPEAKER.search(text[pos:end])
+            m = m if m is not None and m.start() > 0 else None
         if m and SPEAKER_CUE.search(m.group(1) or m.group(2) or ""):
             inline = _trimmed(text, pos + m.start() , end)
             stop = pos + m.start()
@@ -575,7 +615,7 @@ def parse_title(text: str, start: int, end: int) -> tuple[int, int, dict[str, fl
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
-    while start < end and text[start] in " \u3000/／(（":
+    while start < end and text[start] in " \u3000/／(（:：":
         start += 1
     while end > start and text[end - 1] in " \u3000)）":
         end -= 1

@@ -75,7 +75,7 @@ class UseCandidate:
 
 
 ALL_OF = ("negated", "moved_from", "rejected", "planned", "considered", "negated_by_parse", "was_before", "gave_up",
-          "advice", "definition")
+          "advice", "definition", "someone_else")
 
 
 MOVED_FROM = re.compile(r"^\s*(?:から|より)")
@@ -129,8 +129,8 @@ SENTENCE_CUES = (("advice", ADVICE), ("definition", DEFINITION), ("used_now", US
 
 def ruled_out(features: dict[str, float]) -> bool:
     """What the guidelines never count as `uses`, whatever the scorer says: every sentence pairing them
-    rejects the object, gives it up, negates it or moves away from it, or only plans it."""
-    if any(features.get(f"all_{name}") for name in ("negated", "rejected", "gave_up", "moved_from")):
+    rejects the object, gives it up, negates it, moves away from it or has another subject use it, or only plans it."""
+    if any(features.get(f"all_{name}") for name in ("negated", "rejected", "gave_up", "moved_from", "someone_else")):
         return True
     return bool(features.get("all_planned")) and not features.get("any_used_now")
 

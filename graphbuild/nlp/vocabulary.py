@@ -52,6 +52,7 @@ class Vocabulary:
         self._loose: dict = {}
         self._exact: dict = {}
         self._context: dict = {}
+        self._ja_bare: dict = {}
         self._near: dict[str, set[str]] = {}
         self._fuzzy_labels: dict[str, set[str]] = {}
         for e in entries:
@@ -67,6 +68,8 @@ class Vocabulary:
                 self._index_near(_fold_cased(label), term.id)
             for label in e.get("context", []):
                 _insert(self._context, fold(label), term.id)
+            for label in e.get("ja_bare", []):
+                _insert(self._ja_bare, _fold_cased(label), term.id)
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PATH) -> "Vocabulary":
@@ -98,7 +101,7 @@ class Vocabulary:
             matches.append(match)
             while i < len(folded) and origin[i] < match.end:
                 i += 1
-        return matches
+        return _whole_camel_words(text, matches)
 
     def find_near_misses(self, text: str) -> list[TermMatch]:
         """Misspelt Latin names one edit away from a known name ("fluetnd" for Fluentd).
@@ -114,8 +117,9 @@ class Vocabulary:
             cased = _fold_cased(m.group())
             labels = set().union(*(self._near.get(key, ()) for key in _deletions(word) | {word}
                                    | _deletions(cased) | {cased}))
+            # "containers" is no misspelt "containerd": a plural differs from a name in its last letter only
             terms = {t for label in labels if _edit_distance(word if label.islower() else cased, label) == 1
-                     and label[0] in (word[0], cased[0])
+                     and label[0] in (word[0], cased[0]) and not (word.endswith("s") and word[:-1] == label[:-1])
                      for t in self._fuzzy_labels[label]}
             if len(terms) == 1:
                 found.append(TermMatch(m.start(), m.end(), self.terms[terms.pop()]))
@@ -132,13 +136,18 @@ class Vocabulary:
                   matches: list[TermMatch]) -> TermMatch | None:
         """The longest acceptable match starting at folded position `i`."""
         candidates = []
-        for trie, source, is_context in ((self._loose, folded, False), (self._exact, cased, False),
-                                         (self._context, folded, True)):
-            candidates.extend((end, term_id, is_context) for end, term_id in _ends(trie, source, i))
-        for end_f, term_id, is_context in sorted(candidates, reverse=True):
+        for trie, source, kind in ((self._loose, folded, ""), (self._exact, cased, ""),
+                                   (self._context, folded, "context"), (self._ja_bare, cased, "japanese")):
+            candidates.extend((end, term_id, kind) for end, term_id in _ends(trie, source, i))
+        for end_f, term_id, kind in sorted(candidates, reverse=True):
             start, end = origin[i], origin[end_f - 1] + 1
-            if _on_word_edges(text, start, end) and (not is_context or self._follows(matches, term_id, start)):
-                return self._extend_event(text, start, end, term_id)
+            if not _on_word_edges(text, start, end):
+                continue
+            if kind == "context" and not self._follows(matches, term_id, start):
+                continue
+            if kind == "japanese" and not _between_japanese(text, start, end):
+                continue
+            return self._extend_event(text, start, end, term_id)
         return None
 
     def _follows(self, matches: list[TermMatch], term_id: str, start: int) -> bool:
@@ -177,6 +186,33 @@ class Vocabulary:
 
 
 _QUALIFIER = re.compile(r"\s*([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?![A-Za-z])")
+
+
+_JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _between_japanese(text: str, start: int, end: int) -> bool:
+    """"Config のルール", "- Shield は…", "管理は Organizations、": Japanese (or the line's start) on either side,
+    past spaces and list marks."""
+    before = text[max(0, start - 12):start].rstrip(" \u3000")
+    line = before.rsplit("\n", 1)
+    before = line[-1].rstrip(" -*・•")
+    after = text[end:end + 2].lstrip(" \u3000")
+    left_ok = (not before and (len(line) > 1 or start <= 12)) or bool(_JAPANESE.fullmatch(before[-1:]))
+    return left_ok and bool(after) and bool(_JAPANESE.fullmatch(after[0]))
+
+
+def _camel_step(text: str, i: int) -> bool:
+    """A step from a small to a capital Latin letter at `i` ("Deep|Lens", "Kubernetes|AWS")."""
+    return 0 < i < len(text) and text[i - 1].isascii() and text[i - 1].islower() and text[i].isascii() and text[i].isupper()
+
+
+def _whole_camel_words(text: str, matches: list[TermMatch]) -> list[TermMatch]:
+    """A name inside one CamelCase word ("Lens" in "DeepLens") is no mention; run-together names
+    ("KubernetesAWS") are, since every piece of the word is a name of its own."""
+    starts, ends = {m.start for m in matches}, {m.end for m in matches}
+    return [m for m in matches if not (_camel_step(text, m.start) and m.start not in ends)
+            and not (_camel_step(text, m.end) and m.end not in starts)]
 
 
 def _deletions(word: str) -> set[str]:

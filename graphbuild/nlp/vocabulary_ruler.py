@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from graphbuild.nlp.rules import COMPANY_FORM, RuleMatch, find_rule_matches
+from graphbuild.nlp.rules import COMPANY_FORM, NOT_FEATURE_ALONE, NOT_FEATURE_WORDS, RuleMatch, find_rule_matches
 from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
 
 MENTIONS_KEY = "graphbuild_mentions"
@@ -24,7 +24,9 @@ RULE_PREFIX = "rule:"
 FUZZY_PREFIX = "fuzzy:"
 _KATAKANA = re.compile(r"[\u30a1-\u30fa]")
 # "docs.aws.amazon.com", "https://speakerdeck.com/...": names inside addresses are not mentions
-URL_OR_HOST = re.compile(r"https?://\S+|(?<![@\w])(?:[A-Za-z0-9-]+\.)+(?:com|net|org|jp|io|dev|info|me|co|tokyo)\b(?:/\S*)?")  # kb_id_ of a rule match: "rule:<rule>|<canonical name>"
+# and "#jawsug_ct": nor are names inside a hashtag (a numbered event's "#9" and "C#" are no hashtags)
+URL_OR_HOST = re.compile(r"https?://\S+|(?<![@\w])(?:[A-Za-z0-9-]+\.)+(?:com|net|org|jp|io|dev|info|me|co|tokyo)\b(?:/\S*)?"
+                         r"|(?<![\w#])#[A-Za-z][A-Za-z0-9_\-]*")  # kb_id_ of a rule match: "rule:<rule>|<canonical name>"
 
 
 @Language.factory(
@@ -50,8 +52,8 @@ class VocabularyRuler:
     def match(self, doc: Doc) -> list[tuple[int, int, str, str]]:
         """(start_char, end_char, type, kb_id) of every match; vocabulary first, rules fill gaps."""
         text = doc.text  # Doc.text is rebuilt on every access
-        matches = [_with_company_form(text, (m.start, m.end, m.term.type, m.term.id))
-                   for m in self.vocabulary.find(text)]
+        matches = _with_feature_names(text, [_with_company_form(text, (m.start, m.end, m.term.type, m.term.id))
+                                             for m in self.vocabulary.find(text)], self.vocabulary)
         starts = [t.idx for t in doc]
         for r in find_rule_matches(text):
             if r.rule == "company-form":
@@ -59,13 +61,16 @@ class VocabularyRuler:
                 if r is None:
                     continue
             overlapping = [m for m in matches if m[0] < r.end and r.start < m[1]]
-            # "Amazon CodeGuru": a product name wins over the bare vendor name inside it
+            # "Amazon CodeGuru": a product name wins over the bare vendor name inside it, and "Amazon Managed
+            # Service for Prometheus" over the technology it is for
             # "JAWS-UG コンテナ支部 #27": a numbered event wins over the group or series inside it
             if overlapping and all(r.start <= m[0] and m[1] <= r.end for m in overlapping) and (
-                    (r.type == "Service" and all(m[2] == "Company" and m[1] - m[0] < r.end - r.start for m in overlapping))
+                    (r.type == "Service" and all((m[2] == "Company" or (m[2] == "Technology" and " for " in text[r.start:m[0]]))
+                                                 and m[1] - m[0] < r.end - r.start for m in overlapping))
                     # "Datadog Japan合同会社": the company wins over the product named inside it
                     or (r.rule == "company-form" and all(m[2] in ("Technology", "Company") for m in overlapping))
-                    or (r.rule == "event-number" and all(m[2] in ("Company", "Event") for m in overlapping))):
+                    # "クラウドDB移行事例ナイト Online #3 〜Aurora / DynamoDB 編〜": and over the products in its subtitle
+                    or r.rule == "event-number"):
                 matches = [m for m in matches if m not in overlapping]
                 overlapping = []
             if not overlapping:
@@ -103,6 +108,54 @@ def _with_company_form(text: str, match: tuple[int, int, str, str]) -> tuple[int
     after = _FORM_AFTER.match(text, end)
     before = _FORM_BEFORE.search(text, max(0, start - 12), start)
     return (before.start() if before else start, after.end() if after else end, type_, term)
+
+
+# a capitalised Latin word, a version ("v1") or a number joined to a word ("1-Click") after a product name
+_FEATURE_WORD = re.compile(r"[ \u00a0]+([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|[0-9]+-[A-Z][A-Za-z]+|v[0-9]+)(?![A-Za-z0-9\-])")
+_VENDOR = re.compile(r"^(?:Amazon|AWS)\b")
+MAX_FEATURE_WORDS = 3
+_INSTANCE_AFTER = re.compile(r"[ \u00a0]?(?:インスタンス|[Ii]nstances?\b)")  # "EC2 Trn2 インスタンス": an instance type
+
+
+def _with_feature_names(text: str, matches: list[tuple[int, int, str, str]],
+                        vocabulary: Vocabulary) -> list[tuple[int, int, str, str]]:
+    """"S3 Metadata", "Amazon Neptune Analytics", "Aurora PostgreSQL": a known AWS product followed by capitalised
+    words the vocabulary does not know is a feature of its own, named with the product's vendor ("Amazon S3 Metadata").
+    The words may be a technology ("PostgreSQL") but not another product, generic words end the name, and an
+    instance type ("EC2 Trn2 インスタンス") is no feature."""
+    out: list[tuple[int, int, str, str]] = []
+    skip_until = -1
+    for i, (start, end, type_, kb_id) in enumerate(matches):
+        if start < skip_until:
+            continue
+        if type_ != "Service" or kb_id.startswith((RULE_PREFIX, FUZZY_PREFIX)):
+            out.append((start, end, type_, kb_id))
+            continue
+        pos, words, feature_end = end, 0, end
+        while words < MAX_FEATURE_WORDS:
+            w = _FEATURE_WORD.match(text, pos)
+            if w is None or w.group(1).lower() in NOT_FEATURE_WORDS:
+                break
+            inside = []
+            for m in matches[i + 1:]:
+                if m[0] >= w.end(1):
+                    break
+                if w.start(1) < m[1]:
+                    inside.append(m)
+            if any(m[2] != "Technology" or m[1] > w.end(1) for m in inside):
+                break
+            pos, words = w.end(), words + 1
+            if w.group(1).lower() not in NOT_FEATURE_ALONE or words > 1:
+                feature_end = pos
+        if feature_end == end or _INSTANCE_AFTER.match(text, feature_end):
+            out.append((start, end, type_, kb_id))
+            continue
+        written = " ".join(text[start:feature_end].split())
+        vendor = _VENDOR.match(vocabulary.term(kb_id).name)
+        name = written if _VENDOR.match(written) or vendor is None else f"{vendor.group()} {written}"
+        out.append((start, feature_end, "Service", f"{RULE_PREFIX}feature|{name}"))
+        skip_until = feature_end
+    return out
 
 
 _NAME_CHAR = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff々ー"
