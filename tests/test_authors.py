@@ -50,6 +50,6 @@ def test_the_company_in_a_section_about_the_writer_is_their_employer_not_a_write
 
 
 def test_a_common_noun_after_a_demonstrative_or_a_particle_is_no_writer():
-    text = "re:Invent 参加レポート\n\n発表が多すぎましたが、自分が拾えたのはこのあたりです。\nなので11時の枠からのメモです。\n"
+    text = "re:Invent 参加レポート\n\n発表が多すぎましたが、自分が拾えたのはこのあたりです。\nなので午後の枠からのメモです。\n"
     assert not {name for name, type_, _ in authors_of(text) if type_ == "Person"}
     assert ("たなか", "Person", "self-intro") in authors_of("記事\n\nインフラチームのたなかです。\n")

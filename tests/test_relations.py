@@ -82,7 +82,7 @@ def test_a_case_study_introduced_with_its_company_names_no_writer(nlp):
 
 
 def test_an_event_inside_a_meetup_lt_title_is_its_topic_not_where_it_was_given(nlp):
-    text = ("# 北関東クラウド勉強会 #21 に参加してきた\n\n## 5分でわかる re:Invent 2024 全部入り\n\n"
+    text = ("# 北関東クラウド勉強会 #21 に参加してきた\n\n## 10分でふりかえる re:Invent 2024 まとめ\n\n"
             "登壇：@nasu_k8s さん\n\nEKS の話でした。\n")
     found = relations(nlp, text)
     part_of = {o for s, p, o in found if p == "partOf"}

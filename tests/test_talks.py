@@ -59,11 +59,11 @@ def test_what_a_speaker_said_is_no_talk_but_a_session_they_gave_is(nlp):
 
 
 def test_each_quoted_lt_line_keeps_its_own_speaker_and_a_note_is_no_title():
-    text = ("勉強会 #9 のお知らせ\n\n15:30-16:20 【LT大会】(1本5分、順不同)\n"
+    text = ("勉強会 #9 のお知らせ\n\n15:30-16:20 【LT大会】(各5分、発表順は当日)\n"
             " ・「Amplify で回覧板アプリを作った」 @kuro_dev さん\n"
             " ・「DynamoDB のキー設計を3回やり直した話」 @hashi_t さん\n")
     doc, titles = talk_titles(text)
-    assert "(1本5分、順不同)" not in titles
+    assert "(各5分、発表順は当日)" not in titles
     assert {"Amplify で回覧板アプリを作った", "DynamoDB のキー設計を3回やり直した話"} <= set(titles)
     talks = {text[slice(*t.title)]: [text[slice(*s)] for s in t.speakers] for t in doc._.graphbuild_talk_records}
     assert talks["Amplify で回覧板アプリを作った"] == ["@kuro_dev さん"]

@@ -148,7 +148,7 @@ GREETING = re.compile(r"^(?:こんにちは|こんばんは|はじめまして|�
 def _named_here(text: str, start: int, end: int, word: str, greeted: bool, companies, is_name) -> bool:
     """Whether the word before です is a name: a person's name by GiNZA's tokens; or, after a greeting
     or "<team>の", a nickname in kana or Latin letters ("こんにちは、たなかです", "インフラチームの id:x です")."""
-    # "<team>の": a noun before の ("インフラチームの"), not "このあたりです" or "11時の枠からのメモです"
+    # "<team>の": a noun before の ("インフラチームの"), not "このへんです" or "午後の枠からのメモです"
     after_of = text[start - 1:start] == "の" and not re.fullmatch(r"[\u3040-\u309f]", text[start - 2:start - 1])
     if any(b == start - 1 and after_of for _, b, _ in companies):
         return True  # "株式会社Xの森です"

@@ -69,7 +69,7 @@ def make_ref(type_: str, name: str, method: str, candidate: bool = False,
              vocabulary: Vocabulary | None = None) -> EntityRef | None:
     name = clean_name(name, type_)
     if not fold(name) or (type_ == "Person" and _HONORIFIC_FIRST.match(name)):
-        return None  # "Benoit Dupin 氏 ほか" split after the name leaves "氏 ほか": no one
+        return None  # "Jane Roe 氏 ほか" split after the name leaves "氏 ほか": no one
     if vocabulary is not None:
         # a rule or NER name that the vocabulary knows by another spelling
         matches = vocabulary.find(name)
@@ -150,7 +150,7 @@ def collect_mentions(doc: Doc, vocabulary: Vocabulary) -> list[tuple[Span, Entit
     return sorted(found, key=lambda pair: pair[0].start_char)
 
 
-# "瀬戸内クラウド勉強会 #9", "JAWS-UG コンテナ支部 #27": a numbered meetup of a study group or chapter
+# "湾岸クラウド勉強会 #3", "JAWS-UG サーバーレス支部 #8": a numbered meetup of a study group or chapter
 _GROUP_SERIES = re.compile(r"^(?P<group>\S.{1,40}?(?:勉強会|支部))\s*#\d{1,3}\b")
 
 

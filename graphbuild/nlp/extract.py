@@ -130,8 +130,8 @@ def _series_aliases(pairs: list) -> dict[str, str]:
 
 
 def _name_part_aliases(refs: list[EntityRef], alias_of: dict[str, str]) -> dict[str, str]:
-    """"北川 翔太 氏 … 北川さんによる": a one-word name that is a word of exactly one full name in the
-    post ("北川", "Werner") is that person."""
+    """"山田 太郎 氏 … 山田さんによる": a one-word name that is a word of exactly one full name in the
+    post ("山田", "Werner") is that person."""
     people = {alias_of.get(r.key, r.key): r.name for r in refs if r.type == "Person"}
     by_part: dict[str, set[str]] = {}
     for key, name in people.items():
@@ -147,12 +147,12 @@ def _name_part_aliases(refs: list[EntityRef], alias_of: dict[str, str]) -> dict[
     return out
 
 
-NAME_THEN_HANDLE = re.compile(r"[ \t\u3000]*(?:さん|氏|様)?[ \t\u3000]*[(（]?[ \t\u3000]*\[?")  # 竹村（[@tkm_sre](…)）
-HANDLE_THEN_NAME = re.compile(r"\**[ \t\u3000]*\**[ \t\u3000]*[(（]?[ \t\u3000]*")  # @yuzu_tsukuba(柚木 悠), **@x** 吉永
+NAME_THEN_HANDLE = re.compile(r"[ \t\u3000]*(?:さん|氏|様)?[ \t\u3000]*[(（]?[ \t\u3000]*\[?")  # 佐藤（[@sato_sre](…)）
+HANDLE_THEN_NAME = re.compile(r"\**[ \t\u3000]*\**[ \t\u3000]*[(（]?[ \t\u3000]*")  # @taro_dev(山田 太郎), **@x** 佐藤
 
 
 def _handle_aliases(text: str, pairs: list) -> dict[str, str]:
-    """"吉田真吾 (@yoshidashingo)", "@yuzu_tsukuba(柚木 悠)": a name and a handle side by side are one person,
+    """"山田太郎 (@yamada_t)", "@taro_dev(山田 太郎)": a name and a handle side by side are one person,
     known by the name."""
     alias_of: dict[str, str] = {}
     people = [(span, ref) for span, ref in pairs if ref.type == "Person"]

@@ -119,7 +119,7 @@ class RelationExtractor:
             inside = [(s, r) for s, r in _starting_in(mentions, section.start_char, section.end_char)
                       if s.end_char <= section.end_char]
             own_events = [(s, r) for s, r in inside if r.type == "Event" and s.start_char < title.end_char]
-            # "5分でわかる re:Invent 2024 全部入り" at a meetup: an event inside a title is its topic; one that
+            # "10分でふりかえる re:Invent 2023" at a meetup: an event inside a title is its topic; one that
             # opens the title ("AWS Summit Tokyo 2019 基調講演") is where it was given
             if main_event:
                 own_events = [(s, r) for s, r in own_events if s.start_char <= title.start_char + 1] or [main_event]
@@ -136,7 +136,7 @@ class RelationExtractor:
                 if ref.type in ("Person", "Company") and on_speaker_line:
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "speaker-line", 0.8))
                 elif ref.type == "Person" and title.start_char <= span.start_char < title.end_char:
-                    # "Keynote | Andy Jassy", "CEO Keynote with Matt Garman": a person in a title gives the talk
+                    # "Keynote | Jane Roe", "CEO Keynote with John Doe": a person in a title gives the talk
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "title-person", 0.7))
                 elif ref.type == "Company" and self._owns_title(text, title, span, ref):
                     found.append(FoundRelation(talk, "presentedBy", ref, span.start_char, span.end_char, "title", 0.6))

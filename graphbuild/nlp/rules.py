@@ -35,7 +35,7 @@ _EVENT_WORD = r"(?:Conf|Conference|Fest|Festival|Summit|Days?|Kaigi|Camp|Meetup|
 EVENT_DATED = re.compile(r"(?<![A-Za-z])((?:[A-Z][A-Za-z0-9.:]*[ \u00a0]){0,4}[A-Z]?[A-Za-z]*" + _EVENT_WORD
                          + r"(?:[ \u00a0]in[ \u00a0][A-Z][a-z]+(?:[ \u00a0][A-Z][a-z]+)?)?)[ \u00a0]?((?:19|20)\d\d)(?!\d)")
 EVENT_NUMBERED = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9\-]{2,30}\.(?:tokyo|osaka|nagoya|fukuoka|jp|dev|io|org))[ \u00a0]?#(\d{1,3})(?!\d)")
-# "瀬戸内クラウド勉強会 #9", "JAWS-UG コンテナ支部 #27", "Serverless Meetup Fukuoka #8": a numbered community event
+# "湾岸クラウド勉強会 #3", "JAWS-UG サーバーレス支部 #8", "Serverless Meetup Fukuoka #8": a numbered community event
 _EVENT_NAME_CHARS = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff々ー\-:."
 _COMMUNITY_WORD = (r"(?:勉強会|Meetup|meetup|ミートアップ|Night|ナイト|支部|LT会|もくもく会|Festa|FESTA|Days|Conf|Online|Study|"
                    r"Seminar|セミナー|ハンズオン|Talks|Kaigi|re:Cap|Cafe|カフェ|祭り?|Summit|Meeting|ミーティング|Workshop)")

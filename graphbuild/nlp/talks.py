@@ -62,7 +62,7 @@ HONORIFIC_BEFORE = re.compile(r"^(?:さん|氏|様|先生|SA)")
 SPEAKERS_HEADING = re.compile(r"\s*(?:\*\*)?\s*(?:Speakers?|Presenters?|登壇者|スピーカー|講演者|発表者)\s*(?:\*\*)?\s*[:：]?\s*",
                               re.IGNORECASE)
 NOTE_ONLY = re.compile(r"\s*[(（][^()（）]*[)）]\s*")
-# "オープニングキーノート：Jeff Barr さん": a speaker after a colon, closed by an honorific
+# "オープニングキーノート：山田 花子 さん": a speaker after a colon, closed by an honorific
 TRAILING_SPEAKER = re.compile(r"\s*[:：]\s*()([^:：「」]{2,40}?\s*(?:さん|氏|様))\s*$")
 URLISH = re.compile(r"https?://|www\.|^f:id:")
 # "…ありがとうございました〜!!🙇‍♀️": a sentence, whatever marks and emoji close it
@@ -236,8 +236,8 @@ class TalkDetector:
         return found
 
     def _no_title(self, title: str) -> bool:
-        """"LT 2 本", "× 3", "トラック": a count of sessions or a session word alone names no talk, nor does
-        a day and time ("Day2（6/21）15:10〜15:40 ／ 登壇者：…" is the slot line of the title above it)."""
+        """"LT 3 本", "× 3", "トラック": a count of sessions or a session word alone names no talk, nor does
+        a day and time ("Day1（5/10）13:00〜13:40 ／ 登壇者：…" is the slot line of the title above it)."""
         bare = fold(title)
         return bool(SESSION_COUNT.fullmatch(title.strip()) or WHEN_ONLY.fullmatch(title)) or any(
             bare == fold(w) for w in self.session_words if w not in self.keynote_words)
@@ -577,7 +577,7 @@ def parse_title(text: str, start: int, end: int) -> tuple[int, int, dict[str, fl
         pos += 1
     if DAY_PREFIX.match(text, pos):
         flags["date"] = 1.0
-    if NOTE_ONLY.fullmatch(text, pos, end):  # "15:30-16:20 【LT大会】(1本5分、順不同)": a note, no title
+    if NOTE_ONLY.fullmatch(text, pos, end):  # "18:00-19:00 【LT】(各5分、発表順は当日)": a note, no title
         return pos, pos, flags, None
     inline = None
     label = re.search(r"\s*[(（][^()（）]{0,30}(?:セッション|Session|講演|Keynote|LT|Talk|Workshop|ワークショップ|チョークトーク)"

@@ -192,7 +192,7 @@ _JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef]"
 
 
 def _between_japanese(text: str, start: int, end: int) -> bool:
-    """"Config のルール", "- Shield は…", "管理は Organizations、": Japanese (or the line's start) on either side,
+    """"Config の設定", "- Shield は…", "アカウントの管理は Organizations、": Japanese (or the line's start) on either side,
     past spaces and list marks."""
     before = text[max(0, start - 12):start].rstrip(" \u3000")
     line = before.rsplit("\n", 1)
