@@ -70,7 +70,3 @@ def test_a_bare_service_name_counts_between_japanese_words_only(vocabulary):
     found = {m.term.id for m in vocabulary.find("- Config はルールを入れすぎない\n全体の管理は Organizations、DDoS には Shield（Standard）")}
     assert {"svc:config", "svc:organizations", "svc:shield"} <= found
     assert not vocabulary.find("Edit the config file. The Shield team and Config values")
-
-
-def test_a_plural_is_no_misspelt_name(vocabulary):
-    assert not vocabulary.find_near_misses("Cost-optimize your containers with Fargate Spot")

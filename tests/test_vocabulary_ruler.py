@@ -76,10 +76,3 @@ def test_a_numbered_event_wins_over_the_products_in_its_subtitle():
     kb = [s.kb_id_ for s in doc.spans[MENTIONS_KEY]]
     assert any(k.startswith(RULE_PREFIX + "event-number|サーバーレス事例ナイト Online #3") for k in kb)
     assert "svc:dynamodb" not in kb
-
-
-def test_a_managed_service_for_a_technology_is_one_product_and_hashtags_are_no_mentions():
-    doc = blank_with_ruler()("メトリクスは Amazon Managed Service for Prometheus に送る。ハッシュタグ：#jawsug_xx")
-    kb = [s.kb_id_ for s in doc.spans[MENTIONS_KEY]]
-    assert RULE_PREFIX + "amazon-name|Amazon Managed Service for Prometheus" in kb
-    assert "tech:prometheus" not in kb and not any("jaws" in k for k in kb)

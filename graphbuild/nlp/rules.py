@@ -28,9 +28,7 @@ HANDLE = re.compile(r"(?<![A-Za-z0-9_.])@([A-Za-z0-9_][A-Za-z0-9_\-]{1,38}[A-Za-
 COMPANY_PREFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])" + COMPANY_FORM
                               + r"[ \u3000]?(?![のはがをにでともへや])([" + _NAME_CHARS + r"\u3040-\u309f]{2,30})")
 COMPANY_SUFFIXED = re.compile(r"(?<![" + _NAME_CHARS + r"])([" + _NAME_CHARS + r"]{1,30}?)[ \u3000]?" + COMPANY_FORM)
-# "Amazon Managed Service for Apache Flink": a name may go on after "for" with a capitalised product
-CANDIDATE_SERVICE = re.compile(r"(?<![A-Za-z0-9])(?:Amazon|AWS)[ \u00a0]?((?:[A-Z][A-Za-z0-9]*|[0-9]+)(?:[ \u00a0][A-Z][A-Za-z0-9]+){0,3}"
-                               r"(?:[ \u00a0]for[ \u00a0](?:Apache[ \u00a0])?[A-Z][A-Za-z0-9]+)?)")
+CANDIDATE_SERVICE = re.compile(r"(?<![A-Za-z0-9])(?:Amazon|AWS)[ \u00a0]?((?:[A-Z][A-Za-z0-9]*|[0-9]+)(?:[ \u00a0][A-Z][A-Za-z0-9]+){0,3})")
 _EVENT_WORD = r"(?:Conf|Conference|Fest|Festival|Summit|Days?|Kaigi|Camp|Meetup|Forum|Expo|Week|Talks)"
 EVENT_DATED = re.compile(r"(?<![A-Za-z])((?:[A-Z][A-Za-z0-9.:]*[ \u00a0]){0,4}[A-Z]?[A-Za-z]*" + _EVENT_WORD
                          + r"(?:[ \u00a0]in[ \u00a0][A-Z][a-z]+(?:[ \u00a0][A-Z][a-z]+)?)?)[ \u00a0]?((?:19|20)\d\d)(?!\d)")

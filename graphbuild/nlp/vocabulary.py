@@ -117,9 +117,8 @@ class Vocabulary:
             cased = _fold_cased(m.group())
             labels = set().union(*(self._near.get(key, ()) for key in _deletions(word) | {word}
                                    | _deletions(cased) | {cased}))
-            # "containers" is no misspelt "containerd": a plural differs from a name in its last letter only
             terms = {t for label in labels if _edit_distance(word if label.islower() else cased, label) == 1
-                     and label[0] in (word[0], cased[0]) and not (word.endswith("s") and word[:-1] == label[:-1])
+                     and label[0] in (word[0], cased[0])
                      for t in self._fuzzy_labels[label]}
             if len(terms) == 1:
                 found.append(TermMatch(m.start(), m.end(), self.terms[terms.pop()]))

@@ -24,9 +24,7 @@ RULE_PREFIX = "rule:"
 FUZZY_PREFIX = "fuzzy:"
 _KATAKANA = re.compile(r"[\u30a1-\u30fa]")
 # "docs.aws.amazon.com", "https://speakerdeck.com/...": names inside addresses are not mentions
-# and "#jawsug_xx": nor are names inside a hashtag (a numbered event's "#9" and "C#" are no hashtags)
-URL_OR_HOST = re.compile(r"https?://\S+|(?<![@\w])(?:[A-Za-z0-9-]+\.)+(?:com|net|org|jp|io|dev|info|me|co|tokyo)\b(?:/\S*)?"
-                         r"|(?<![\w#])#[A-Za-z][A-Za-z0-9_\-]*")  # kb_id_ of a rule match: "rule:<rule>|<canonical name>"
+URL_OR_HOST = re.compile(r"https?://\S+|(?<![@\w])(?:[A-Za-z0-9-]+\.)+(?:com|net|org|jp|io|dev|info|me|co|tokyo)\b(?:/\S*)?")  # kb_id_ of a rule match: "rule:<rule>|<canonical name>"
 
 
 @Language.factory(
@@ -61,12 +59,10 @@ class VocabularyRuler:
                 if r is None:
                     continue
             overlapping = [m for m in matches if m[0] < r.end and r.start < m[1]]
-            # "Amazon CodeGuru": a product name wins over the bare vendor name inside it, and "Amazon Managed
-            # Service for Prometheus" over the technology it is for
+            # "Amazon CodeGuru": a product name wins over the bare vendor name inside it
             # "JAWS-UG サーバーレス支部 #8": a numbered event wins over the group or series inside it
             if overlapping and all(r.start <= m[0] and m[1] <= r.end for m in overlapping) and (
-                    (r.type == "Service" and all((m[2] == "Company" or (m[2] == "Technology" and " for " in text[r.start:m[0]]))
-                                                 and m[1] - m[0] < r.end - r.start for m in overlapping))
+                    (r.type == "Service" and all(m[2] == "Company" and m[1] - m[0] < r.end - r.start for m in overlapping))
                     # "Datadog Japan合同会社": the company wins over the product named inside it
                     or (r.rule == "company-form" and all(m[2] in ("Technology", "Company") for m in overlapping))
                     # "サーバーレス事例ナイト #4 〜Lambda / SQS 編〜": and over the products in its subtitle
