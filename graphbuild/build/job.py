@@ -112,10 +112,10 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
     processes, misses = False, 0
     if here is None:
         misses = _count_misses(named_files, cache, max(jobs or 1, default_jobs()))
-    if jobs is None and here is None:
-        # As many worker processes as there are posts to share out, up to one per core; a rebuild of one
-        # post gets one too, which loads the pipeline while this process opens the last build's graph.
-        jobs, processes = max(1, min(default_jobs(), misses)), misses > 0
+        if jobs is None:
+            # As many worker processes as there are posts to share out, up to one per core; a rebuild of one
+            # post gets one too, which loads the pipeline while this process opens the last build's graph.
+            jobs, processes = max(1, min(default_jobs(), misses)), misses > 0
     report = BuildReport(out, skipped=list(unread_links))
     started = time.perf_counter()
     with _hold_locks(out, store_dir, wait), _executor(executor, jobs or 1, scheduler, processes) as running:
