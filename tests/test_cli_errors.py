@@ -196,3 +196,91 @@ def test_a_worker_that_dies_while_loading_the_pipeline_costs_no_post():
         time.sleep(1)
         results = list(_run_on(workers.pool, documents, _die_on_marked_post, "KILL"))
     assert [(d.name, o.error) for d, o in results] == [(f"p{n}", f"seen p{n}") for n in range(4)]
+
+
+def _descendants(root: int) -> set[int]:
+    from pathlib import Path
+
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _parent(pid: int) -> int | None:
+    from pathlib import Path
+
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _running(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.model
+def test_a_killed_build_leaves_no_worker_process_behind(tmp_path):
+    """A build killed while its worker loads the pipeline: the worker and its fork server end too
+    (they would otherwise wait for ever, holding the model's memory)."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from graphbuild.build.job import SAMPLE_CORPUS
+
+    if not Path("/proc").is_dir():
+        pytest.skip("needs /proc to find the build's processes")
+    corpus = tmp_path / "posts"
+    shutil.copytree(SAMPLE_CORPUS, corpus)
+    build = subprocess.Popen([sys.executable, "-m", "graphbuild", "build", "--quiet", "-o", str(tmp_path / "out"),
+                              str(corpus)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    forked = False  # a worker forked by the fork server (it holds the server open)
+    deadline = time.monotonic() + 60
+    while not forked and time.monotonic() < deadline and build.poll() is None:
+        workers = _descendants(build.pid)
+        servers = {pid for pid in workers if b"forkserver" in _cmdline(pid)}
+        forked = any(_parent(pid) in servers for pid in workers)
+        time.sleep(0.1)
+    assert forked, "the build started no worker process"
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        alive = {pid for pid in workers if _running(pid)}
+        if not alive:
+            break
+        time.sleep(0.5)
+    for pid in alive:  # not to leave them to the rest of the run
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, f"worker processes left running: {sorted(alive)}"

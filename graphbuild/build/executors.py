@@ -236,7 +236,8 @@ class _WorkerPool:
         from concurrent.futures import ProcessPoolExecutor
 
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=worker_context())
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=worker_context(),
+                                             initializer=_exit_with, initargs=(os.getpid(),))
         return self._pool
 
     def renew(self):
@@ -311,6 +312,22 @@ def map_in_order(submit: Callable, documents: Iterable[Document], window: int) -
 
 
 _local = threading.local()
+
+
+def _exit_with(parent: int) -> None:
+    """Make this worker end when the build that started it does, even one that was killed: a worker
+    waits on a queue it also holds open, so it would wait for ever (and keep its fork server alive)."""
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass  # alive, someone else's
+
+    threading.Thread(target=watch, daemon=True, name="graphbuild-parent-watch").start()
 
 
 def _load_pipeline(pipeline: Pipeline | None) -> None:
