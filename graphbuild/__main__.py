@@ -1,5 +1,5 @@
 """`python -m graphbuild ...` is the `graphbuild` command."""
 
-from graphbuild.cli import main
+from graphbuild.cli import entry_point
 
-main()
+entry_point()

@@ -13,6 +13,10 @@ SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
 GOLD = SHARED / "eval" / "gold"
 
+# Builds in tests start no build daemon (each would keep a model loaded for half an hour in the
+# background); tests/test_daemon.py turns it on for the builds it runs and stops what they start.
+os.environ["GRAPHBUILD_DAEMON"] = "off"
+
 
 @pytest.fixture(scope="session")
 def nlp():

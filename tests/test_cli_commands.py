@@ -25,7 +25,8 @@ SERVICE = "https://w3id.org/graphbuild/ontology#Service"
 
 pytestmark = pytest.mark.model
 
-COMMANDS = ("build", "extract", "eval", "query", "show", "validate", "stats", "serve", "export", "publish")
+COMMANDS = ("build", "extract", "eval", "query", "show", "validate", "stats", "serve", "export", "publish",
+            "daemon")
 
 
 def test_every_command_is_tested_here():
@@ -40,6 +41,15 @@ def test_build_writes_the_graph_the_map_and_one_extraction_per_post(tmp_path):
     assert result.output.startswith("4 posts built (0 from the cache), 0 skipped, ")
     assert {p.name for p in (tmp_path / "out").iterdir()} >= {"graph.ttl", "graph.trig", "graph.html", "extractions"}
     assert len(list((tmp_path / "out" / "extractions").glob("*.json"))) == 4
+
+
+def test_daemon_status_and_stop_say_when_no_daemon_runs(tmp_path, monkeypatch):
+    """(tests/test_daemon.py starts real daemons and stops them with this command.)"""
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    for action in ("status", "stop"):
+        result = CliRunner().invoke(main, ["daemon", action, "-o", str(tmp_path / "out")])
+        assert result.exit_code == 0, result.output
+        assert result.output == f"no build daemon runs for {tmp_path / 'out' / '.graphbuild-cache'}\n"
 
 
 def test_extract_prints_one_post_s_record(tmp_path):

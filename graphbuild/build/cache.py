@@ -152,13 +152,14 @@ def pipeline_fingerprint(pipeline: Pipeline | Language | None = None) -> str:
     """A hash of everything that decides an extraction besides the post itself: graphbuild's
     extraction code, the versions of spaCy and the model, and the pipeline (`pipeline_mark`: its
     model, vocabulary content, components and their settings; None is the default pipeline)."""
-    h = hashlib.sha256(_code_and_versions().encode())
+    h = hashlib.sha256(code_and_versions().encode())
     h.update(pipeline_mark(pipeline).encode())
     return h.hexdigest()[:32]
 
 
 @lru_cache(maxsize=1)
-def _code_and_versions() -> str:
+def code_and_versions() -> str:
+    """graphbuild's extraction code (hashes of its files) and the versions of the libraries it runs on."""
     parts = [f"{name}=={_version(name)}" for name in ("graphbuild", "spacy", "ginza", "ja_ginza", "sudachipy",
                                                         "sudachidict_core")]
     for pattern in EXTRACTION_CODE:

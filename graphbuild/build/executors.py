@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from graphbuild.errors import GraphbuildError
 from graphbuild.graph.rdf import post_ntriples
 from graphbuild.ingest.posts import Document
-from graphbuild.nlp.pipeline import Pipeline, process_one, vocabulary_of
+from graphbuild.nlp.pipeline import Pipeline, process_one, sentence_analysers, vocabulary_of
 from graphbuild.nlp.records import Extraction
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+    from graphbuild.build.analysis_cache import AnalysisCache
 
 EXECUTORS = ("local", "dask")
 SCHEDULER_TIMEOUT = 5  # seconds to reach a --scheduler before giving up with a message
@@ -45,20 +47,31 @@ class Outcome:
     rdf_seconds: float = 0.0
 
 
-def extract_document(document: Document, pipeline: Pipeline | None = None, nlp: Language | None = None) -> Outcome:
+def extract_document(document: Document, pipeline: Pipeline | None = None, nlp: Language | None = None,
+                     analyses: AnalysisCache | None = None) -> Outcome:
     """NLP and extraction of one post, with `nlp` or this thread's own load of `pipeline` (the
-    default one when None); terms are resolved in the vocabulary the pipeline matched."""
+    default one when None); terms are resolved in the vocabulary the pipeline matched.  With
+    `analyses`, the post's sentence analyses are taken from its last extraction and kept for the next."""
     from graphbuild.nlp.extract import (
         extract,  # spaCy is imported where posts are extracted, not before
     )
 
     try:
         nlp = nlp or _thread_pipeline(pipeline or Pipeline())
-        started = time.perf_counter()
-        doc = process_one(nlp, document)
-        parsed = time.perf_counter()
-        extraction = extract(document, doc, vocabulary_of(nlp))
-        extracted = time.perf_counter()
+        analysers = sentence_analysers(nlp) if analyses is not None else {}
+        earlier = analyses.read(document.name) if analyses is not None else {}
+        for name, analyser in analysers.items():
+            analyser.start_post(earlier.get(name, {}))
+        try:
+            started = time.perf_counter()
+            doc = process_one(nlp, document)
+            parsed = time.perf_counter()
+            extraction = extract(document, doc, vocabulary_of(nlp))
+            extracted = time.perf_counter()
+        finally:
+            used = {name: analyser.post_analyses() for name, analyser in analysers.items()}
+        if analyses is not None:
+            analyses.write(document.name, used)
         ntriples, output_json = post_ntriples(extraction), extraction.output_json()
         return Outcome(extraction, nlp_seconds=parsed - started, extract_seconds=extracted - parsed,
                        ntriples=ntriples, output_json=output_json, rdf_seconds=time.perf_counter() - extracted)
@@ -76,15 +89,17 @@ def default_jobs() -> int:
 class Executor:
     """Where posts are extracted; one serves any number of builds (`--watch` keeps one), `close` ends it."""
 
-    def run(self, documents: Iterable[Document], pipeline: Pipeline | None,
-            nlp: Language | None = None) -> Iterator[tuple[Document, Outcome]]:
+    def run(self, documents: Iterable[Document], pipeline: Pipeline | None, nlp: Language | None = None,
+            analyses: AnalysisCache | None = None) -> Iterator[tuple[Document, Outcome]]:
         """(document, outcome) for each document, in order.  `nlp`, a `Language` that may not be
-        loaded from `pipeline`, can only run in this process: the others load `pipeline`."""
+        loaded from `pipeline`, can only run in this process: the others load `pipeline`.  Executors
+        on this machine reuse and keep the posts' sentence `analyses` (see `extract_document`)."""
         raise NotImplementedError
 
-    def warm(self, pipeline: Pipeline | None, posts: int) -> None:
-        """Start loading `pipeline` where the next `posts` posts will be extracted, so that it loads while
-        this process does other work (opening the last build's graph); executors that load on first use ignore it."""
+    def warm(self, pipeline: Pipeline | None, first: list[Document], analyses: AnalysisCache | None = None) -> None:
+        """Start loading `pipeline` where the posts `first`, which `run` will be given first, are to be
+        extracted (or start extracting them), while this process does other work (opening the last
+        build's graph); executors that load on first use ignore it."""
 
     def close(self) -> None:
         pass
@@ -99,9 +114,9 @@ class Executor:
 class InProcess(Executor):
     """Here, one post after the other (with a given `Language` when there is one)."""
 
-    def run(self, documents, pipeline, nlp=None):
+    def run(self, documents, pipeline, nlp=None, analyses=None):
         for document in documents:
-            yield document, extract_document(document, pipeline, nlp)
+            yield document, extract_document(document, pipeline, nlp, analyses)
 
 
 class WorkerProcesses(Executor):
@@ -111,13 +126,13 @@ class WorkerProcesses(Executor):
         self.jobs = jobs
         self.pool = _WorkerPool(jobs)
 
-    def warm(self, pipeline, posts):
-        for _ in range(min(self.jobs, posts)):  # each idle worker takes one: a load keeps it busy for seconds
+    def warm(self, pipeline, first, analyses=None):
+        for _ in range(min(self.jobs, len(first))):  # each idle worker takes one: a load keeps it busy for seconds
             _submit(self.pool, _load_pipeline, pipeline)
 
-    def run(self, documents, pipeline, nlp=None):
+    def run(self, documents, pipeline, nlp=None, analyses=None):
         _only_in_process(nlp, pipeline, "worker processes")
-        yield from _run_on(self.pool, documents, extract_document, pipeline)
+        yield from _run_on(self.pool, documents, extract_document, pipeline, None, analyses)
 
     def close(self) -> None:
         self.pool.close()
@@ -131,7 +146,7 @@ class DaskCluster(Executor):
         self.jobs, self.scheduler = jobs, scheduler
         self.client = self.cluster = None
 
-    def run(self, documents, pipeline, nlp=None):
+    def run(self, documents, pipeline, nlp=None, analyses=None):  # Dask workers may be on other machines
         _only_in_process(nlp, pipeline, "Dask")
         client = self.connect()
         workers = max(1, len(client.scheduler_info().get("workers", {})))

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from tqdm import tqdm
 
+import graphbuild.build.daemon as daemons
 from graphbuild.build.cache import CachedExtractions, CachedPost, ExtractionCache, pipeline_fingerprint
 from graphbuild.build.cache_upkeep import DEFAULT_LIMIT_BYTES, prune, record_use
-from graphbuild.build.executors import Executor, Outcome, default_jobs, open_executor
+from graphbuild.build.analysis_cache import AnalysisCache
+from graphbuild.build.executors import DaskCluster, Executor, Outcome, default_jobs, open_executor
 from graphbuild.build.graphs import BuildGraph, FreshGraph, KeptGraph, StoreGraph
 from graphbuild.build.live_graph import LiveGraph
 from graphbuild.build.lock import build_lock
@@ -56,6 +58,9 @@ class BuildReport:
     damaged: list[tuple[str, str]] = field(default_factory=list)  # (file, what was wrong with its cache entry)
     triples: int = 0
     cached: int = 0  # posts whose extraction came from the cache
+    daemon_posts: int = 0  # posts the build daemon extracted
+    daemon_pid: int | None = None
+    daemon_started: int | None = None  # the pid of the build daemon this build started
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     def summary(self) -> str:
@@ -64,6 +69,13 @@ class BuildReport:
                  f"{self.triples} triples -> {printable(str(self.out_dir))}"]
         lines += [f"  skipped {printable(path)}: {printable(reason)}" for path, reason in self.skipped]
         lines += [f"  the cache entry of {printable(path)} {reason}; extracted again" for path, reason in self.damaged]
+        if self.daemon_posts:
+            lines.append(f"  {self.daemon_posts} extracted by the build daemon (pid {self.daemon_pid}), which keeps "
+                         f"the pipeline loaded")
+        if self.daemon_started:
+            lines.append(f"  started the build daemon (pid {self.daemon_started}): it keeps the pipeline loaded for the "
+                         f"next builds and ends after {daemons.idle_seconds() / 60:g} min without one "
+                         f"(`graphbuild daemon stop` ends it now; GRAPHBUILD_DAEMON=off builds without)")
         return "\n".join(lines)
 
 
@@ -71,7 +83,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
           strict: bool = False, progress: bool = True, *, jobs: int | None = None, executor: str | Executor = "local",
           scheduler: str | None = None, cache_dir: str | Path | None = None, store_dir: str | Path | None = None,
           live: LiveGraph | None = None, follow_links: bool = False, wait: bool = True,
-          cache_limit: int = DEFAULT_LIMIT_BYTES) -> BuildReport:
+          cache_limit: int = DEFAULT_LIMIT_BYTES, daemon: bool = False) -> BuildReport:
     """Build the graph of every post under `paths` (the bundled sample corpus when empty).
 
     `nlp` is the pipeline: a `Pipeline` value (the default one when None), or a spaCy `Language`
@@ -80,7 +92,10 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
     runs in this process when `nlp` is a `Language` or `jobs` is 1, else in `jobs` worker processes
     (by default one per post that misses the cache, up to every core: a rebuild of one post loads the
     pipeline in its worker while the last build's graph is opened here) or, with `executor="dask"`, on Dask;
-    `executor` may also be an open `Executor`, kept open for the next build (`--watch`).
+    `executor` may also be an open `Executor`, kept open for the next build (`--watch`).  With
+    `daemon`, a build with a post or two to extract sends them to the build daemon of its cache
+    folder (`build.daemon`, which keeps the pipeline loaded between builds), and one that
+    extracted posts here starts that daemon for the next builds.
     `store_dir` keeps the graph in a persistent pyoxigraph store instead of memory.  `live` (the
     graph of the last build, kept in memory by `--watch`) is brought up to date instead of
     building the graph again: only the posts that changed are taken out and put back.
@@ -109,17 +124,23 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
         raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found" +
                          "".join(f"; {path} {reason}" for path, reason in unread_links))
     cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR, pipeline_fingerprint(here or pipeline))
-    processes, misses = False, 0
+    processes, first, helper = False, [], None
+    daemon = daemon and here is None and executor == "local" and jobs is None and daemons.enabled()
     if here is None:
-        misses = _count_misses(named_files, cache, max(jobs or 1, default_jobs()))
+        first = _first_misses(named_files, cache, max(jobs or 1, default_jobs(), daemons.DAEMON_POSTS + 1))
+        if daemon and 0 < len(first) <= daemons.DAEMON_POSTS:
+            helper = _daemon_executor(cache)
         if jobs is None:
             # As many worker processes as there are posts to share out, up to one per core; a rebuild of one
             # post gets one too, which loads the pipeline while this process opens the last build's graph.
-            jobs, processes = max(1, min(default_jobs(), misses)), misses > 0
+            jobs, processes = max(1, min(default_jobs(), len(first))), bool(first)
+    # the posts' sentence analyses are reused where posts are extracted on this machine
+    analyses = None if executor == "dask" or isinstance(executor, DaskCluster) else AnalysisCache.of(
+        cache.directory, cache.fingerprint)
     report = BuildReport(out, skipped=list(unread_links))
     started = time.perf_counter()
-    with _hold_locks(out, store_dir, wait), _executor(executor, jobs or 1, scheduler, processes) as running:
-        running.warm(pipeline, misses)
+    with _hold_locks(out, store_dir, wait), (helper or _executor(executor, jobs or 1, scheduler, processes)) as running:
+        running.warm(pipeline, first, analyses)
         _remove_leftovers(out, store_dir)
         graph = _open_graph(out, len(files), store_dir, live, cache)  # under the output lock: one build uses a state
         # The kept graph lives as long as the build: the cycle collector need not scan its millions of
@@ -132,7 +153,7 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
         try:
             posts = _Posts(report, cache, graph, out, gen / "extractions", strict,
                            tqdm(total=len(files), desc="extracting", unit="post", disable=not progress, file=sys.stderr))
-            for document, outcome in running.run(posts.misses(named_files), pipeline, here):
+            for document, outcome in running.run(posts.misses(named_files), pipeline, here, analyses):
                 posts.extracted(document, outcome)
             if not isinstance(executor, Executor):
                 running.close()  # the workers' memory is free while the outputs are written
@@ -147,7 +168,11 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
             published = True
             graph.commit(dict(paths=paths, out_dir=out, posts=len(posts.keys), triples=report.triples,
                               skipped=report.skipped))
-            _keep_cache_small(cache, posts.keys, cache_limit)
+            _keep_cache_small(cache, [*posts.keys, *map(AnalysisCache.key, posts.names)], cache_limit)
+            if helper is not None and helper.extracted:
+                report.daemon_posts, report.daemon_pid = helper.extracted, helper.pid
+            if daemon and first and (helper is None or helper.stale or not helper.extracted):
+                report.daemon_started = daemons.start(cache.directory, pipeline)
         except OSError as e:
             if e.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise OutputError(e.filename or str(gen), "no space left on the disk while writing it; the previous "
@@ -179,6 +204,15 @@ def _open_graph(out: Path, posts: int, store_dir: str | Path | None, live: LiveG
     state = BuildState(cache.directory, out)
     return KeptGraph(state.open(cache.fingerprint), state, pipeline=cache.fingerprint,
                      default_pipeline=cache.fingerprint == pipeline_fingerprint(None))
+
+
+def _daemon_executor(cache: ExtractionCache) -> daemons.DaemonExecutor | None:
+    """The build daemon of `cache`'s folder as an executor (the posts go to a worker process should it
+    end or be stale), or None when none runs."""
+    reached = daemons.connect(cache.directory)
+    if reached is None:
+        return None
+    return daemons.DaemonExecutor(*reached, cache.fingerprint, lambda: open_executor("local", 1, processes=True))
 
 
 def _executor(executor: str | Executor, jobs: int, scheduler: str | None,
@@ -286,17 +320,17 @@ def _write_outputs(report: BuildReport, graph: BuildGraph, gen: Path, progress: 
     steps.close()
 
 
-def _count_misses(files: list[tuple[Path, str]], cache: ExtractionCache, enough: int) -> int:
-    """How many posts miss the cache, counted up to `enough` (reading a page is not free)."""
-    misses = 0
+def _first_misses(files: list[tuple[Path, str]], cache: ExtractionCache, enough: int) -> list[Document]:
+    """The first posts that miss the cache, up to `enough` of them (reading a page is not free)."""
+    misses: list[Document] = []
     for path, name in files:
         try:
-            misses += sum(not cache.path(cache.key(d), "nt").exists() for d in read_posts(path, name))
+            misses += [d for d in read_posts(path, name) if not cache.path(cache.key(d), "nt").exists()]
         except GraphbuildError:
             pass  # reported when the build reads it
-        if misses >= enough:
+        if len(misses) >= enough:
             break
-    return misses
+    return misses[:enough]
 
 
 def _hold_locks(out: Path, store_dir: str | Path | None, wait: bool) -> ExitStack:

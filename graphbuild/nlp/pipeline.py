@@ -19,6 +19,7 @@ from graphbuild.ingest.posts import Document, split_for_sudachi
 from graphbuild.nlp.vocabulary import DEFAULT_PATH, Vocabulary
 
 if TYPE_CHECKING:
+    from graphbuild.nlp.sentence_analysis import SentenceAnalyser
     from spacy.language import Language
     from spacy.tokens import Doc
 
@@ -164,6 +165,14 @@ def vocabulary_of(nlp: Language) -> Vocabulary:
         if name in nlp.pipe_names and isinstance(getattr(nlp.get_pipe(name), "vocabulary", None), Vocabulary):
             return nlp.get_pipe(name).vocabulary
     return Vocabulary.load()
+
+
+def sentence_analysers(nlp: Language) -> dict[str, SentenceAnalyser]:
+    """The sentence analysers of `nlp`'s components (`sentence_analysis`), by component name."""
+    from graphbuild.nlp.sentence_analysis import SentenceAnalyser
+
+    return {name: value for name, component in nlp.pipeline for value in vars(component).values()
+            if isinstance(value, SentenceAnalyser)}
 
 
 def is_language(obj: object) -> bool:

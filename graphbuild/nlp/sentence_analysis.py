@@ -10,7 +10,7 @@ their output in few places: person and conference names near speaker cues
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -21,16 +21,35 @@ MAX_CHARS = 1000
 
 
 class SentenceAnalyser:
-    """Runs `stages` of `nlp` (enabled or not) on short texts; remembers the last `cache_size` results."""
+    """Runs `stages` of `nlp` (enabled or not) on short texts; remembers the last `cache_size` results.
+
+    Between `start_post` and `post_analyses` it also takes analyses from those given (a post's
+    last extraction, kept by the build cache) and records the ones the post needed, serialised,
+    so that a post extracted again has only its new sentences analysed.
+    """
 
     def __init__(self, nlp: Language, stages: Sequence[str], cache_size: int = 512) -> None:
         self.nlp = nlp
         self.stages = tuple(stages)
         self.cache_size = cache_size
         self._cache: OrderedDict[str, Doc] = OrderedDict()
+        self._known: Mapping[str, bytes] = {}
+        self._used: dict[str, Doc] | None = None
+
+    def start_post(self, known: Mapping[str, bytes]) -> None:
+        """Reuse the analyses `known` (text -> `doc_bytes`) and record the ones used until `post_analyses`."""
+        self._known, self._used = known, {}
+
+    def post_analyses(self) -> dict[str, bytes]:
+        """The analyses used since `start_post`, serialised (`doc_bytes`); recording stops."""
+        used, self._known, self._used = self._used or {}, {}, None
+        return {text: doc_bytes(doc) for text, doc in used.items()}
 
     def analyse(self, texts: Sequence[str]) -> list[Doc]:
         """The analysed `Doc` of each text (at most `MAX_CHARS` each), in order; batched through each stage."""
+        for text in texts:
+            if text not in self._cache and text in self._known:
+                self._cache[text] = Doc(self.nlp.vocab).from_bytes(self._known[text])
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if todo:
             docs = [self.nlp.make_doc(text) for text in todo]
@@ -43,9 +62,16 @@ class SentenceAnalyser:
         for text in texts:
             self._cache.move_to_end(text)
             found.append(self._cache[text])
+            if self._used is not None:
+                self._used[text] = self._cache[text]
         while len(self._cache) > max(self.cache_size, len(texts)):
             self._cache.popitem(last=False)
         return found
+
+
+def doc_bytes(doc: Doc) -> bytes:
+    """An analysed `Doc` as bytes, without what nothing downstream reads (the tensor, user data)."""
+    return doc.to_bytes(exclude=["tensor", "user_data"])
 
 
 def window(sentence: tuple[int, int], around: tuple[int, int], max_chars: int = MAX_CHARS) -> tuple[int, int]:
