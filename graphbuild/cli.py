@@ -125,8 +125,8 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool, job
 def daemon_group() -> None:
     """The build daemon, which keeps the pipeline loaded between builds of one cache folder.
 
-    `graphbuild build` starts it after a build that extracted posts; the next builds with a
-    post or two to extract send them to it.  It ends by itself after GRAPHBUILD_DAEMON_IDLE
+    A `graphbuild build` with posts to extract starts it (it loads while the build runs); builds
+    with a post or two to extract send them to it.  It ends by itself after GRAPHBUILD_DAEMON_IDLE
     seconds without a build (1800 by default), when its cache folder is removed, or when
     graphbuild changes; GRAPHBUILD_DAEMON=off (or `build --no-daemon`) builds without one."""
 

@@ -36,7 +36,8 @@ from graphbuild.nlp.talks import _blocks_of, _marked  # noqa: E402
 SHARED = ROOT.parent / "shared"
 DEFAULT_CORPORA = [Corpus("seeds", SHARED / "eval" / "gold", (SHARED / "seeds",)),
                    Corpus("styles", SHARED / "eval" / "styles" / "gold", (SHARED / "eval" / "styles" / "texts",))]
-C = 1.0  # inverse regularisation strength, the same for every scorer
+C = 1.0  # inverse regularisation strength of every scorer, unless --c NAME=VALUE says otherwise
+STRENGTH: dict[str, float] = {}
 # The seeds are real posts, the styles corpus imitations of real layouts: each real post counts more
 # for talk titles, whose layouts differ most between the two (uses candidates weigh the same).
 REAL_POST_WEIGHT = 3.0
@@ -98,7 +99,7 @@ def fit(name: str, rows: list[tuple[dict, int, float]], threshold: float = 0.5) 
     vectorizer = DictVectorizer(sparse=False)
     x = vectorizer.fit_transform([f for f, _, _ in rows])
     y = [label for _, label, _ in rows]
-    model = LogisticRegression(C=C, max_iter=2000, solver="lbfgs").fit(x, y, sample_weight=[w for _, _, w in rows])
+    model = LogisticRegression(C=STRENGTH.get(name, C), max_iter=2000, solver="lbfgs").fit(x, y, sample_weight=[w for _, _, w in rows])
     weights = dict(zip(vectorizer.get_feature_names_out(), model.coef_[0]))
     return LinearScorer(name, {k: float(v) for k, v in weights.items()}, float(model.intercept_[0]), threshold)
 
@@ -146,7 +147,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cv", action="store_true", help="Leave-one-document-out figures instead of training.")
     parser.add_argument("--threshold", type=float, default=THRESHOLD, help="Probability from which a candidate is kept.")
+    parser.add_argument("--c", action="append", default=[], metavar="SCORER=C",
+                        help="Another inverse regularisation strength for one scorer (talk_title, uses, person_name).")
     args = parser.parse_args()
+    for setting in args.c:
+        name, value = setting.split("=")
+        STRENGTH[name] = float(value)
     nlp = load_pipeline()
     posts = load_posts(nlp, DEFAULT_CORPORA)
     if args.cv:

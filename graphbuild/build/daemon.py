@@ -2,9 +2,10 @@
 a shell, as Gradle's daemon keeps its JVM, so that a rebuild of a post or two does not import
 spaCy and load the model again (2-3 s of a one-post rebuild that otherwise takes about 6 s).
 
-A `graphbuild build` that extracted posts starts one for its cache folder when none runs; later
-builds with at most `DAEMON_POSTS` posts to extract send them to it (more go to worker
-processes, which share out the cores).  It ends after `idle_seconds()` without a request, when
+A `graphbuild build` with posts to extract starts one for its cache folder when none runs (it
+loads while a long build runs, and is ready for the next); builds with at most `DAEMON_POSTS`
+posts to extract send them to it, waiting for it if it is still loading (more posts go to
+worker processes, which share out the cores).  It ends after `idle_seconds()` without a request, when
 its cache folder is removed, when a build's fingerprint (graphbuild's code, spaCy and the model,
 the pipeline) differs from its own (it is stale: it says so and ends, and that build starts a
 new one), or on `graphbuild daemon stop`.  It listens on a Unix socket in a folder only this

@@ -93,9 +93,9 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
     (by default one per post that misses the cache, up to every core: a rebuild of one post loads the
     pipeline in its worker while the last build's graph is opened here) or, with `executor="dask"`, on Dask;
     `executor` may also be an open `Executor`, kept open for the next build (`--watch`).  With
-    `daemon`, a build with a post or two to extract sends them to the build daemon of its cache
-    folder (`build.daemon`, which keeps the pipeline loaded between builds), and one that
-    extracted posts here starts that daemon for the next builds.
+    `daemon`, a build with posts to extract starts the build daemon of its cache folder unless it
+    runs (`build.daemon`, which keeps the pipeline loaded between builds), and a build with a post
+    or two to extract sends them to it.
     `store_dir` keeps the graph in a persistent pyoxigraph store instead of memory.  `live` (the
     graph of the last build, kept in memory by `--watch`) is brought up to date instead of
     building the graph again: only the posts that changed are taken out and put back.
@@ -124,10 +124,14 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
         raise InputError(", ".join(map(str, paths)), "no .txt, .md or .html posts found" +
                          "".join(f"; {path} {reason}" for path, reason in unread_links))
     cache = ExtractionCache(Path(cache_dir) if cache_dir else out / CACHE_DIR, pipeline_fingerprint(here or pipeline))
-    processes, first, helper = False, [], None
+    processes, first, helper, started_daemon = False, [], None, None
     daemon = daemon and here is None and executor == "local" and jobs is None and daemons.enabled()
     if here is None:
         first = _first_misses(named_files, cache, max(jobs or 1, default_jobs(), daemons.DAEMON_POSTS + 1))
+        if daemon and first:
+            # Started now, the daemon has loaded the pipeline by the time a build of many posts ends (the
+            # next build finds it ready); a build of a post or two waits for it rather than load it again.
+            started_daemon = daemons.start(cache.directory, pipeline)
         if daemon and 0 < len(first) <= daemons.DAEMON_POSTS:
             helper = _daemon_executor(cache)
         if jobs is None:
@@ -171,7 +175,8 @@ def build(paths: Iterable[str | Path] | None, out_dir: str | Path, nlp: Pipeline
             _keep_cache_small(cache, [*posts.keys, *map(AnalysisCache.key, posts.names)], cache_limit)
             if helper is not None and helper.extracted:
                 report.daemon_posts, report.daemon_pid = helper.extracted, helper.pid
-            if daemon and first and (helper is None or helper.stale or not helper.extracted):
+            report.daemon_started = started_daemon
+            if helper is not None and (helper.stale or not helper.extracted):  # it ended: one for the next build
                 report.daemon_started = daemons.start(cache.directory, pipeline)
         except OSError as e:
             if e.errno in (errno.ENOSPC, errno.EDQUOT):
