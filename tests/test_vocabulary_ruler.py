@@ -49,7 +49,7 @@ def test_a_company_named_with_its_legal_form_is_found_again_by_its_bare_name(nlp
 @pytest.mark.parametrize("text, name", [
     ("同時に出た S3 Metadata と組み合わせる", "Amazon S3 Metadata"),
     ("GraphRAG 部分は Amazon Neptune Analytics を使う", "Amazon Neptune Analytics"),
-    ("データベースは Aurora PostgreSQL に移した", "Amazon Aurora PostgreSQL"),
+    ("上位の送信元は CloudWatch Contributor Insights で見た", "Amazon CloudWatch Contributor Insights"),
     ("Lambda Runtime API を直接叩く", "AWS Lambda Runtime API"),
 ])
 def test_capitalised_words_after_a_product_name_name_its_feature(text, name):
@@ -76,3 +76,13 @@ def test_a_numbered_event_wins_over_the_products_in_its_subtitle():
     kb = [s.kb_id_ for s in doc.spans[MENTIONS_KEY]]
     assert any(k.startswith(RULE_PREFIX + "event-number|サーバーレス事例ナイト Online #3") for k in kb)
     assert "svc:dynamodb" not in kb
+
+
+def test_editions_and_renamed_services_are_the_service(nlp):
+    """An engine edition names its service; a service's old and new names are one service."""
+    doc = nlp("データベースは Aurora PostgreSQL に移し、ログは Kinesis Data Firehose（今の Amazon Data Firehose）で送る。"
+              "メトリクスは Amazon Managed Service for Prometheus に集める。")
+    found = [(s.text, s.kb_id_) for s in doc.spans[MENTIONS_KEY] if s.label_ == "Service"]
+    assert ("Aurora PostgreSQL", "svc:aurora") in found
+    assert {kb for text, kb in found if "Firehose" in text} == {"svc:firehose"}
+    assert ("Amazon Managed Service for Prometheus", "svc:amp") in found
