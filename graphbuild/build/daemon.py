@@ -35,6 +35,7 @@ from graphbuild.build.executors import Executor, Outcome, extract_document
 from graphbuild.errors import GraphbuildError
 from graphbuild.ingest.posts import Document
 from graphbuild.nlp.pipeline import Pipeline
+from graphbuild.util.atomic_files import write_atomic
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -108,9 +109,7 @@ class DaemonFiles:
             return False
 
     def write_info(self, **info) -> None:
-        temporary = self.info.with_name(f"{self.info.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(dict(info, cache=str(self.cache))), encoding="utf-8")
-        temporary.replace(self.info)
+        write_atomic(self.info, json.dumps(dict(info, cache=str(self.cache))).encode("utf-8"), durable=False)
 
 
 def _private_folder() -> Path:
@@ -423,11 +422,8 @@ class _Daemon:
 
 def _end(files: DaemonFiles) -> None:
     """Remove this daemon's socket, key and info (unless another daemon's replaced them) and exit."""
-    try:
-        info = json.loads(files.info.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        info = None
-    if isinstance(info, dict) and info.get("pid") == os.getpid():
+    info = files.read_info()  # this process holds the lock: it reads as running
+    if info is not None and info.get("pid") == os.getpid():
         for path in (files.socket, files.key, files.info):
             path.unlink(missing_ok=True)
     os._exit(0)

@@ -42,8 +42,8 @@ class SentenceAnalyser:
 
     def post_analyses(self) -> dict[str, bytes]:
         """The analyses used since `start_post`, serialised (`doc_bytes`); recording stops."""
-        used, self._known, self._used = self._used or {}, {}, None
-        return {text: doc_bytes(doc) for text, doc in used.items()}
+        used, known, self._known, self._used = self._used or {}, self._known, {}, None
+        return {text: known[text] if text in known else doc_bytes(doc) for text, doc in used.items()}
 
     def analyse(self, texts: Sequence[str]) -> list[Doc]:
         """The analysed `Doc` of each text (at most `MAX_CHARS` each), in order; batched through each stage."""
